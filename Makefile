@@ -1,0 +1,72 @@
+# The warehouse's commands. Every target creates the virtual environment (.venv/) when absent.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export PRISM_DATA_DIR ?= $(CURDIR)/data
+export PRISM_WAREHOUSE_DB ?= $(PRISM_DATA_DIR)/warehouse.duckdb
+export DAGSTER_HOME ?= $(PRISM_DATA_DIR)/dagster_home
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+OUT ?= data/synthetic/out
+SCALE ?= full
+SEED ?= 0
+UI_PORT ?= 3000
+DOCS_PORT ?= 8081
+
+.PHONY: help venv manifest dagster-home run test test-fast bench ui docs synthetic lint
+
+help:
+	@echo "make run        the main job: PRISM (or synthetic) -> scores -> marts -> Stan fits -> comparison with the paper"
+	@echo "make test       the test suite (what .ci/run calls)"
+	@echo "make bench      the benchmarks, written to tests/benchmarks/results.md"
+	@echo "make ui         the Dagster UI on 127.0.0.1:$(UI_PORT)"
+	@echo "make docs       build and serve the dbt docs on 127.0.0.1:$(DOCS_PORT)"
+	@echo "make synthetic  OUT=dir SCALE=full|small SEED=n: a synthetic PRISM"
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# dagster-dbt reads dbt's manifest; it is built here, never at import time.
+manifest: $(STAMP)
+	$(BIN)/dbt parse --project-dir . --profiles-dir . --quiet
+
+dagster-home:
+	mkdir -p "$(DAGSTER_HOME)"
+	cp orchestration/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+
+run: manifest dagster-home
+	$(BIN)/python -m orchestration.run
+
+test: manifest
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+test-fast: manifest
+	$(BIN)/pytest -m "not slow and not browser"
+
+bench: manifest
+	$(BIN)/python -m tests.benchmarks.run
+
+ui: manifest dagster-home
+	$(BIN)/dagster dev -m orchestration.definitions --host 127.0.0.1 --port $(UI_PORT)
+
+docs: manifest
+	$(BIN)/dbt docs generate --project-dir . --profiles-dir .
+	$(BIN)/dbt docs serve --project-dir . --profiles-dir . --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+
+synthetic: $(STAMP)
+	$(BIN)/python -m orchestration.synthetic --out "$(OUT)" --scale $(SCALE) --seed $(SEED)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

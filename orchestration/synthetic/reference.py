@@ -244,7 +244,25 @@ USECASE_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 # Users choosing each use case, out of the 1,253 who were shown the question.
 USECASE_SELECTED: tuple[int, ...] = (
-    286, 617, 217, 469, 392, 262, 266, 216, 337, 133, 310, 159, 130, 107, 143, 183, 98, 229, 124,
+    286,
+    617,
+    217,
+    469,
+    392,
+    262,
+    266,
+    216,
+    337,
+    133,
+    310,
+    159,
+    130,
+    107,
+    143,
+    183,
+    98,
+    229,
+    124,
 )
 
 # key -> (mean, sd) of the 0-100 slider

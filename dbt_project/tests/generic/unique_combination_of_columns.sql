@@ -1,0 +1,9 @@
+{#- Combinations of the given columns that occur more than once. -#}
+{% test unique_combination_of_columns(model, combination) %}
+
+select {{ combination | join(', ') }}, count(*) as n_rows
+from {{ model }}
+group by {{ combination | join(', ') }}
+having count(*) > 1
+
+{% endtest %}

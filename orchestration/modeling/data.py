@@ -1,0 +1,208 @@
+"""Stan data records built from a snapshot of ``marts.fct_responses`` + participant moderators.
+
+`NestedData` is the data block shared by the three programs in ``stan/`` (field for field;
+``save_group`` is read by the marginal Gaussian program only). `FitData` adds what the Python
+side needs to read the draws back: term names, the level names behind each index, the rows
+dropped and why, and a fingerprint of the rows used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .specs import ATTRIBUTES, AnalysisOptions, AnalysisSpec, Family
+
+ID_COLUMNS: tuple[str, ...] = ("utterance_id", "conversation_id", "user_id", "model_name")
+# The attributes a row needs under `complete_attributes`: the paper's sample is the responses
+# whose text and whose conversation's opening prompt were both scored.
+COMPLETE_COLUMNS: tuple[str, ...] = tuple(
+    f"{side}_{a}" for side in ("response", "opening_prompt") for a in ATTRIBUTES
+)
+FIRST_TURN = 0  # PRISM numbers turns from 0
+
+
+@dataclass(frozen=True)
+class NestedData:
+    """The data block of ``bernoulli_nested``, ``gaussian_nested`` and
+    ``gaussian_nested_marginal``. Indices are 1-based, as Stan wants them."""
+
+    N: int
+    K: int
+    y: np.ndarray  # int 0/1 for the Bernoulli program, float otherwise
+    X: np.ndarray  # N x K, uncentred (the programs centre it)
+    N_model: int
+    J_model: np.ndarray
+    N_user: int
+    N_conv: int
+    J_conv: np.ndarray
+    J_conv_user: np.ndarray  # nondecreasing: conversations are sorted by participant
+    prior_b_sd: float
+    prior_scale: float
+    prior_only: int
+    save_group: int
+
+    def to_stan(self) -> dict[str, Any]:
+        """The dict both engines accept (numpy arrays, Python scalars)."""
+        return {
+            "N": self.N,
+            "K": self.K,
+            "y": self.y,
+            "X": self.X,
+            "N_model": self.N_model,
+            "J_model": self.J_model,
+            "N_user": self.N_user,
+            "N_conv": self.N_conv,
+            "J_conv": self.J_conv,
+            "J_conv_user": self.J_conv_user,
+            "prior_b_sd": float(self.prior_b_sd),
+            "prior_scale": float(self.prior_scale),
+            "prior_only": self.prior_only,
+            "save_group": self.save_group,
+        }
+
+
+@dataclass(frozen=True)
+class FitData:
+    """A Stan data record plus the names needed to label its draws."""
+
+    spec: AnalysisSpec
+    stan: NestedData
+    terms: tuple[str, ...]
+    user_ids: tuple[str, ...]  # r_user[g] belongs to user_ids[g - 1]
+    conversation_ids: tuple[str, ...]
+    model_names: tuple[str, ...]
+    fingerprint: str  # sha256 of the rows used, in their canonical order
+    n_rows_in: int
+    rows_dropped: dict[str, int]  # reason -> rows, in the order the filters ran
+
+
+def term_column(term: str) -> str:
+    """The snapshot column behind a main-effect term."""
+    return f"response_{term}" if term in ATTRIBUTES else term
+
+
+def term_columns(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """Every snapshot column the terms read, in first-use order."""
+    columns: dict[str, None] = {}
+    for term in terms:
+        for part in term.split(":"):
+            columns[term_column(part)] = None
+    return tuple(columns)
+
+
+def design_matrix(rows: pd.DataFrame, terms: tuple[str, ...]) -> np.ndarray:
+    """N x K float matrix; an ``a:b`` term is the product of its columns (booleans as 0/1)."""
+    out = np.empty((len(rows), len(terms)), dtype=float)
+    for k, term in enumerate(terms):
+        value = np.ones(len(rows))
+        for part in term.split(":"):
+            value = value * rows[term_column(part)].to_numpy(dtype=float)
+        out[:, k] = value
+    return out
+
+
+def select_rows(
+    snapshot: pd.DataFrame, spec: AnalysisSpec, options: AnalysisOptions
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The rows a fit uses, and how many each filter dropped."""
+    rows = snapshot
+    dropped: dict[str, int] = {}
+
+    def keep(reason: str, mask: pd.Series) -> None:
+        nonlocal rows
+        mask = mask.fillna(False).astype(bool)
+        dropped[reason] = int((~mask).sum())
+        rows = rows[mask]
+
+    if options.english_only:
+        keep("not_english", rows["is_english_conversation"])
+    if options.turns == "first":
+        keep("not_first_turn", rows["turn"] == FIRST_TURN)
+    if spec.conversation_type is not None:
+        keep("other_conversation_type", rows["conversation_type"] == spec.conversation_type)
+    if options.complete_attributes:
+        keep("incomplete_attributes", rows[list(COMPLETE_COLUMNS)].notna().all(axis=1))
+    used = [spec.outcome, *term_columns(spec.terms)]
+    # Moderator nulls are "Prefer not to say", which the paper removed.
+    keep("missing_value", rows[used].notna().all(axis=1))
+    return rows, dropped
+
+
+def build_fit_data(
+    snapshot: pd.DataFrame, spec: AnalysisSpec, options: AnalysisOptions | None = None
+) -> FitData:
+    """Select the rows, index participants, conversations and LLMs, and build the record.
+
+    Rows are put in a canonical order (participant, conversation, utterance id) so the record
+    and the fingerprint do not depend on the snapshot's row order.
+    """
+    options = options or AnalysisOptions()
+    missing = [
+        c
+        for c in (*ID_COLUMNS, spec.outcome, *term_columns(spec.terms), *COMPLETE_COLUMNS)
+        if c not in snapshot.columns
+    ]
+    if missing:
+        raise KeyError(f"snapshot lacks columns {missing} needed by {spec.name}")
+    rows, dropped = select_rows(snapshot, spec, options)
+    if rows.empty:
+        raise ValueError(f"{spec.name}: no rows left after filtering ({dropped})")
+
+    owners = rows.groupby("conversation_id")["user_id"].nunique()
+    shared = owners[owners > 1]
+    if not shared.empty:
+        raise ValueError(
+            f"{spec.name}: conversations with more than one participant: {list(shared.index[:5])}"
+        )
+
+    rows = rows.sort_values(["user_id", "conversation_id", "utterance_id"], kind="stable")
+    user_ids = tuple(pd.unique(rows["user_id"]))
+    conversation_ids = tuple(pd.unique(rows["conversation_id"]))
+    model_names = tuple(sorted(pd.unique(rows["model_name"])))
+    user_index = {u: i + 1 for i, u in enumerate(user_ids)}
+    conv_index = {c: i + 1 for i, c in enumerate(conversation_ids)}
+    model_index = {m: i + 1 for i, m in enumerate(model_names)}
+    conv_user = (
+        rows.drop_duplicates("conversation_id")["user_id"].map(user_index).to_numpy(dtype=int)
+    )
+
+    y = rows[spec.outcome].to_numpy(dtype=int if spec.family is Family.BERNOULLI else float)
+    X = design_matrix(rows, spec.terms)
+    record = NestedData(
+        N=len(rows),
+        K=len(spec.terms),
+        y=y,
+        X=X,
+        N_model=len(model_names),
+        J_model=rows["model_name"].map(model_index).to_numpy(dtype=int),
+        N_user=len(user_ids),
+        N_conv=len(conversation_ids),
+        J_conv=rows["conversation_id"].map(conv_index).to_numpy(dtype=int),
+        J_conv_user=conv_user,
+        prior_b_sd=options.prior_b_sd,
+        prior_scale=options.prior_scale,
+        prior_only=int(options.prior_only),
+        save_group=int(options.save_group_intercepts),
+    )
+    return FitData(
+        spec=spec,
+        stan=record,
+        terms=spec.terms,
+        user_ids=user_ids,
+        conversation_ids=conversation_ids,
+        model_names=model_names,
+        fingerprint=fingerprint(rows, [*ID_COLUMNS, spec.outcome, *term_columns(spec.terms)]),
+        n_rows_in=len(snapshot),
+        rows_dropped=dropped,
+    )
+
+
+def fingerprint(rows: pd.DataFrame, columns: list[str]) -> str:
+    """sha256 of the rows' used columns as CSV with round-trip float precision."""
+    text = rows[columns].to_csv(index=False, float_format="%.17g", lineterminator="\n")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

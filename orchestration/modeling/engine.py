@@ -1,0 +1,190 @@
+"""One adapter over the two ways to run the same ``stan/*.stan`` programs.
+
+cmdstanpy runs when a CmdStan installation is found; otherwise PyStan, whose httpstan wheel
+ships stanc and the Stan headers and compiles offline. ``PRISM_STAN_ENGINE=pystan|cmdstanpy``
+forces one. Either way the draws come back as ArviZ ``InferenceData`` with the engine, its
+versions and the wall times, so every summary downstream is engine-agnostic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import arviz as az
+
+from orchestration.settings import REPO_ROOT, data_dir
+
+STAN_DIR = REPO_ROOT / "stan"
+Engine = Literal["pystan", "cmdstanpy"]
+ENGINE_ENV = "PRISM_STAN_ENGINE"
+
+
+@dataclass(frozen=True)
+class SamplingProfile:
+    """How long to run NUTS. `draws` is per chain, after warmup."""
+
+    name: str
+    chains: int
+    warmup: int
+    draws: int
+    seed: int = 20250305
+    adapt_delta: float = 0.8
+    max_treedepth: int = 10
+
+
+QUICK = SamplingProfile("quick", chains=2, warmup=200, draws=200)
+DEFAULT = SamplingProfile("default", chains=4, warmup=500, draws=500)
+# The paper: 4 chains x 1,000 warmup; 1,000 draws for 1a/1b, 3,000 for analyses 2 and 3.
+PAPER = SamplingProfile("paper", chains=4, warmup=1000, draws=1000)
+PAPER_LONG = SamplingProfile("paper", chains=4, warmup=1000, draws=3000)
+
+
+def profile_for(name: str, paper_id: str) -> SamplingProfile:
+    """The named preset (`quick`, `default`, `paper`) for an analysis id ('1a', '2', ...)."""
+    if name == "paper":
+        return PAPER_LONG if paper_id in ("2", "3") else PAPER
+    presets = {"quick": QUICK, "default": DEFAULT}
+    if name not in presets:
+        raise ValueError(f"unknown sampling profile {name!r}; expected quick, default or paper")
+    return presets[name]
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    idata: az.InferenceData
+    engine: Engine
+    engine_version: str
+    compile_seconds: float  # build/compile (near zero when cached) plus loading the data
+    sample_seconds: float
+
+
+def program_path(program: str) -> Path:
+    path = STAN_DIR / f"{program}.stan"
+    if not path.is_file():
+        raise FileNotFoundError(f"no Stan program {path}")
+    return path
+
+
+def cmdstan_available() -> bool:
+    import cmdstanpy
+
+    try:
+        cmdstanpy.cmdstan_path()
+    except ValueError:
+        return False
+    return True
+
+
+def choose_engine() -> Engine:
+    forced = os.environ.get(ENGINE_ENV, "").strip().lower()
+    if forced in ("pystan", "cmdstanpy"):
+        return forced  # type: ignore[return-value]
+    if forced:
+        raise ValueError(f"{ENGINE_ENV}={forced!r}: expected pystan or cmdstanpy")
+    return "cmdstanpy" if cmdstan_available() else "pystan"
+
+
+def sample(
+    program: str,
+    data: Mapping[str, Any],
+    profile: SamplingProfile,
+    *,
+    engine: Engine | None = None,
+    coords: Mapping[str, list[Any]] | None = None,
+    dims: Mapping[str, list[str]] | None = None,
+) -> SampleResult:
+    """Compile (or reuse) `program` and draw from its posterior with NUTS."""
+    engine = engine or choose_engine()
+    coords = dict(coords or {})
+    dims = dict(dims or {})
+    if engine == "pystan":
+        return _in_loop_free_thread(_sample_pystan, program, data, profile, coords, dims)
+    if engine == "cmdstanpy":
+        return _sample_cmdstanpy(program, data, profile, coords, dims)
+    raise ValueError(f"unknown engine {engine!r}")
+
+
+def _in_loop_free_thread(fn: Any, *args: Any) -> SampleResult:
+    # PyStan drives httpstan with asyncio.run(), which refuses to start inside a running event
+    # loop (Jupyter, async callers), so such callers get a worker thread with no loop.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _sample_pystan(
+    program: str,
+    data: Mapping[str, Any],
+    profile: SamplingProfile,
+    coords: dict[str, list[Any]],
+    dims: dict[str, list[str]],
+) -> SampleResult:
+    import httpstan
+
+    import stan
+
+    start = time.perf_counter()
+    # httpstan caches the compiled module by program text under ~/.cache/httpstan.
+    model = stan.build(program_path(program).read_text(), data=dict(data), random_seed=profile.seed)
+    built = time.perf_counter()
+    fit = model.sample(
+        num_chains=profile.chains,
+        num_warmup=profile.warmup,
+        num_samples=profile.draws,
+        delta=profile.adapt_delta,
+        max_depth=profile.max_treedepth,
+    )
+    done = time.perf_counter()
+    idata = az.from_pystan(posterior=fit, posterior_model=model, coords=coords, dims=dims)
+    version = f"pystan {stan.__version__}, httpstan {httpstan.__version__}"
+    return SampleResult(idata, "pystan", version, built - start, done - built)
+
+
+def _sample_cmdstanpy(
+    program: str,
+    data: Mapping[str, Any],
+    profile: SamplingProfile,
+    coords: dict[str, list[Any]],
+    dims: dict[str, list[str]],
+) -> SampleResult:
+    import cmdstanpy
+
+    start = time.perf_counter()
+    source = program_path(program)
+    # One directory per program text, so an edited program never reuses a stale executable.
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    build_dir = data_dir() / "stan_cache" / "cmdstanpy" / f"{program}-{digest}"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    stan_file = build_dir / source.name
+    if not stan_file.exists():
+        shutil.copyfile(source, stan_file)
+    model = cmdstanpy.CmdStanModel(stan_file=stan_file)
+    built = time.perf_counter()
+    fit = model.sample(
+        data=dict(data),
+        chains=profile.chains,
+        parallel_chains=profile.chains,
+        iter_warmup=profile.warmup,
+        iter_sampling=profile.draws,
+        seed=profile.seed,
+        adapt_delta=profile.adapt_delta,
+        max_treedepth=profile.max_treedepth,
+        show_progress=False,
+    )
+    done = time.perf_counter()
+    idata = az.from_cmdstanpy(posterior=fit, coords=coords, dims=dims)
+    cmdstan = ".".join(map(str, cmdstanpy.cmdstan_version() or ()))
+    version = f"cmdstanpy {cmdstanpy.__version__}, cmdstan {cmdstan}"
+    return SampleResult(idata, "cmdstanpy", version, built - start, done - built)

@@ -1,0 +1,157 @@
+"""What each of the paper's fits is: outcome, terms, row subset, family and Stan program.
+
+Term names are lowercase. A term is a response attribute (``toxicity`` reads
+``response_toxicity``), another snapshot column (``opening_prompt_toxicity``, ``is_younger``),
+or a product of two of those written ``a:b`` (brms's interaction syntax).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+ATTRIBUTES: tuple[str, ...] = (
+    "toxicity",
+    "affinity",
+    "compassion",
+    "curiosity",
+    "reasoning_nuance",
+    "personal_story",
+    "respect",
+)
+MODERATORS: tuple[str, ...] = ("is_younger", "is_male", "is_white", "has_high_values")
+CONVERSATION_TYPES: tuple[str, ...] = ("unguided", "values guided", "controversy guided")
+ALL = "all"
+
+
+class Family(StrEnum):
+    BERNOULLI = "bernoulli"
+    GAUSSIAN = "gaussian"
+
+
+# The paper's analysis ids (the seed `paper_estimates.csv`) for our analysis names.
+PAPER_IDS: dict[str, str] = {
+    "top_scored": "1a",
+    "log_score": "1b",
+    "log_score_toxicity_interaction": "1b",
+    "moderation": "2",
+    "mirroring": "3",
+}
+
+GAUSSIAN_PROGRAMS = ("gaussian_nested_marginal", "gaussian_nested")
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """One fit: the regression of `outcome` on `terms` over the rows of `conversation_type`."""
+
+    analysis: str
+    subset: str
+    family: Family
+    outcome: str
+    terms: tuple[str, ...]
+    conversation_type: str | None = None
+    # Which Gaussian program runs; both give the same posterior, the marginal one is faster.
+    gaussian_program: str = "gaussian_nested_marginal"
+
+    def __post_init__(self) -> None:
+        if self.gaussian_program not in GAUSSIAN_PROGRAMS:
+            raise ValueError(f"unknown Gaussian program {self.gaussian_program!r}")
+        if self.conversation_type not in (None, *CONVERSATION_TYPES):
+            raise ValueError(f"unknown conversation type {self.conversation_type!r}")
+
+    @property
+    def program(self) -> str:
+        """Stem of the Stan file under ``stan/``."""
+        return "bernoulli_nested" if self.family is Family.BERNOULLI else self.gaussian_program
+
+    @property
+    def paper_id(self) -> str:
+        return PAPER_IDS[self.analysis]
+
+    @property
+    def name(self) -> str:
+        """A file-system-safe key, e.g. ``log_score__values_guided``."""
+        return f"{self.analysis}__{self.subset.replace(' ', '_')}"
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Row selection and priors; the defaults are the paper's most likely reading."""
+
+    # The paper analysed English-language conversations only.
+    english_only: bool = True
+    # "Two to four options" in the paper reads as every turn (later turns have two).
+    turns: Literal["all", "first"] = "all"
+    # True: one common sample, rows with all 14 response and opening-prompt attributes present;
+    # False: drop only rows missing a column the fit uses.
+    complete_attributes: bool = True
+    # "weak": b ~ normal(0, 2.5); "paper": b ~ normal(0, 1e6) as the paper reports.
+    prior: Literal["weak", "paper"] = "weak"
+    # Scale of the student_t(3, ., scale) priors on the intercept and every sd (brms's default).
+    prior_scale: float = 2.5
+    prior_only: bool = False
+    # Draw the participant and conversation intercepts (marginal program only; large output).
+    save_group_intercepts: bool = False
+
+    @property
+    def prior_b_sd(self) -> float:
+        return 1e6 if self.prior == "paper" else 2.5
+
+
+def interaction_terms(left: tuple[str, ...], right: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{a}:{b}" for a in left for b in right)
+
+
+def top_scored_specs() -> list[AnalysisSpec]:
+    return [
+        AnalysisSpec("top_scored", subset, Family.BERNOULLI, "is_top_scored", ATTRIBUTES, ctype)
+        for subset, ctype in _subsets()
+    ]
+
+
+def log_score_specs() -> list[AnalysisSpec]:
+    return [
+        AnalysisSpec("log_score", subset, Family.GAUSSIAN, "log_score", ATTRIBUTES, ctype)
+        for subset, ctype in _subsets()
+    ]
+
+
+def toxicity_interaction_spec() -> AnalysisSpec:
+    # The paper does not list the interaction model's other covariates; the response
+    # attributes plus the prompt's toxicity main effect is the minimal well-formed model.
+    terms = (*ATTRIBUTES, "opening_prompt_toxicity", "toxicity:opening_prompt_toxicity")
+    return AnalysisSpec("log_score_toxicity_interaction", ALL, Family.GAUSSIAN, "log_score", terms)
+
+
+def moderation_spec() -> AnalysisSpec:
+    terms = (*ATTRIBUTES, *MODERATORS, *interaction_terms(MODERATORS, ATTRIBUTES))
+    return AnalysisSpec("moderation", ALL, Family.GAUSSIAN, "log_score", terms)
+
+
+def mirroring_specs() -> list[AnalysisSpec]:
+    # Rows are responses, not conversations: the paper gives every model a
+    # conversation-within-participant intercept, which is only identified with several rows
+    # per conversation, and each response's attributes are a separate outcome given the
+    # same opening prompt.
+    predictors = tuple(f"opening_prompt_{a}" for a in ATTRIBUTES)
+    return [
+        AnalysisSpec("mirroring", f"response_{a}", Family.GAUSSIAN, f"response_{a}", predictors)
+        for a in ATTRIBUTES
+    ]
+
+
+def paper_specs() -> list[AnalysisSpec]:
+    """The paper's 17 fits, in its table order."""
+    return [
+        *top_scored_specs(),
+        *log_score_specs(),
+        toxicity_interaction_spec(),
+        moderation_spec(),
+        *mirroring_specs(),
+    ]
+
+
+def _subsets() -> list[tuple[str, str | None]]:
+    return [(ALL, None), *((ctype, ctype) for ctype in CONVERSATION_TYPES)]

@@ -1,0 +1,508 @@
+"""Loading the PRISM files into the ``raw`` schema: every line is loaded or rejected with a reason.
+
+A load builds the new table in temporary tables and replaces the raw table, its rejects and its
+load-log row inside one transaction, so a failure leaves the previous good tables. Loading a file
+whose fingerprint, source and revision match its last successful load changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.prism.checks import MACROS, build_row_sql, sql_literal, top_level_paths
+from orchestration.prism.files import (
+    FILE_SPECS,
+    KINDS,
+    LOAD_LOG_TABLE,
+    REJECTS_TABLE,
+    FileSpec,
+    file_spec,
+)
+from orchestration.prism.lines import read_numbered_lines
+
+log = logging.getLogger(__name__)
+
+# Reject reasons start with one of these, most specific first; the report counts them by category.
+REASON_CATEGORIES: tuple[str, ...] = (
+    "invalid UTF-8",
+    "blank line",
+    "malformed JSON",
+    "not a JSON object",
+    "duplicate key",
+    "missing required key",
+    "null value",
+    "wrong type",
+    "out of range",
+    "duplicate",
+    "orphan",
+)
+PREVIEW_ROWS = 5
+PREVIEW_CHARS = 60
+
+_LINES = "_prism_lines"
+_CHECKED = "_prism_checked"
+_FINAL = "_prism_final"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What one file load did; ``skipped`` when the file matched its last successful load."""
+
+    kind: str
+    file: str
+    path: Path
+    table: str
+    dataset_source: str
+    dataset_revision: str
+    fingerprint: str
+    lines_read: int
+    rows_loaded: int
+    rows_rejected: int
+    reject_reasons: dict[str, int]
+    skipped: bool
+    seconds: float
+    notes: tuple[str, ...] = ()
+    preview: list[dict[str, str]] = field(default_factory=list)
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ``raw`` schema, the rejects table and the load log if they are missing."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {REJECTS_TABLE} (file VARCHAR, line_number BIGINT, "
+        "reason VARCHAR, raw_line VARCHAR, _dataset_source VARCHAR, _dataset_revision VARCHAR)"
+    )
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {LOAD_LOG_TABLE} (file VARCHAR, _dataset_source VARCHAR, "
+        "_dataset_revision VARCHAR, fingerprint VARCHAR, lines_read BIGINT, rows_loaded BIGINT, "
+        "rows_rejected BIGINT, loaded_at TIMESTAMP)"
+    )
+
+
+def find_prism_file(directory: Path, kind: str) -> Path:
+    """``<kind>.jsonl`` or ``<kind>.jsonl.gz`` in ``directory``; exactly one must exist."""
+    name = file_spec(kind).filename
+    found = [p for p in (directory / name, directory / f"{name}.gz") if p.is_file()]
+    if not found:
+        raise FileNotFoundError(f"{directory}: neither {name} nor {name}.gz exists")
+    if len(found) > 1:
+        raise ValueError(f"{directory}: both {name} and {name}.gz exist; keep only one")
+    return found[0]
+
+
+def load_prism_file(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    path: Path,
+    dataset_source: str,
+    dataset_revision: str,
+    *,
+    force: bool = False,
+) -> LoadReport:
+    """Load one PRISM file into its raw table in one transaction.
+
+    Orphans are checked against the parent raw tables as they are now; a parent that was never
+    loaded is noted in the report. ``force`` reloads even an unchanged file.
+    """
+    ensure_raw_schema(con)
+    with _transaction(con):
+        return _load(con, file_spec(kind), Path(path), dataset_source, dataset_revision, force)
+
+
+def load_prism_directory(
+    con: duckdb.DuckDBPyConnection,
+    directory: Path,
+    dataset_source: str,
+    dataset_revision: str,
+    *,
+    force: bool = False,
+) -> dict[str, LoadReport]:
+    """Load all four files in dependency order, all or nothing, in one transaction.
+
+    A file whose parent was reloaded is reloaded too, since its orphans may have changed.
+    """
+    directory = Path(directory)
+    paths = {kind: find_prism_file(directory, kind) for kind in KINDS}
+    ensure_raw_schema(con)
+    reports: dict[str, LoadReport] = {}
+    with _transaction(con):
+        for kind in KINDS:
+            spec = FILE_SPECS[kind]
+            parent_reloaded = any(not reports[p].skipped for p in spec.parents)
+            reports[kind] = _load(
+                con, spec, paths[kind], dataset_source, dataset_revision, force or parent_reloaded
+            )
+    return reports
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    spec: FileSpec,
+    path: Path,
+    source: str,
+    revision: str,
+    force: bool,
+) -> LoadReport:
+    started = time.perf_counter()
+    lines = read_numbered_lines(path)
+    last = _last_load(con, spec.filename)
+    if (
+        not force
+        and last is not None
+        and _unchanged(con, spec, last, lines.fingerprint, source, revision)
+    ):
+        log.info("%s unchanged (fingerprint %s); not reloaded", spec.filename, lines.fingerprint)
+        return _skipped_report(con, spec, path, last, started)
+
+    for macro in MACROS:
+        con.execute(macro)
+    con.register("_prism_lines_arrow", lines.table)
+    try:
+        _stage_lines(con)
+        _explain_malformed(con)
+        _check_lines(con, spec)
+        notes = _final_reasons(con, spec)
+    finally:
+        con.unregister("_prism_lines_arrow")
+
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    rows_loaded, rows_rejected = _swap(con, spec, source, revision)
+    if rows_loaded + rows_rejected != lines.count:
+        raise RuntimeError(
+            f"{path}: counts do not reconcile: {lines.count} lines read, "
+            f"{rows_loaded} loaded + {rows_rejected} rejected"
+        )
+    con.execute(
+        f"INSERT INTO {LOAD_LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            spec.filename,
+            source,
+            revision,
+            lines.fingerprint,
+            lines.count,
+            rows_loaded,
+            rows_rejected,
+            loaded_at,
+        ],
+    )
+    notes += _unexpected_key_notes(con)
+    for table in (_LINES, _CHECKED, _FINAL):
+        con.execute(f"DROP TABLE {table}")
+    report = LoadReport(
+        kind=spec.kind,
+        file=spec.filename,
+        path=path,
+        table=spec.table,
+        dataset_source=source,
+        dataset_revision=revision,
+        fingerprint=lines.fingerprint,
+        lines_read=lines.count,
+        rows_loaded=rows_loaded,
+        rows_rejected=rows_rejected,
+        reject_reasons=_reject_reasons(con, spec.filename),
+        skipped=False,
+        seconds=time.perf_counter() - started,
+        notes=notes,
+        preview=_preview(con, spec.table),
+    )
+    log.info(
+        "%s: %d lines, %d loaded, %d rejected %s",
+        spec.filename,
+        report.lines_read,
+        report.rows_loaded,
+        report.rows_rejected,
+        report.reject_reasons,
+    )
+    for note in notes:
+        log.warning("%s: %s", spec.filename, note)
+    return report
+
+
+def _stage_lines(con: duckdb.DuckDBPyConnection) -> None:
+    """Classify lines that cannot be parsed at all; the rest go on to the JSON checks."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_LINES} AS
+        SELECT line_number, line,
+            CASE
+                WHEN pre_reason IS NOT NULL THEN pre_reason
+                WHEN regexp_full_match(line, '\\s*') THEN 'blank line'
+                WHEN NOT json_valid(line) THEN 'malformed JSON'
+                WHEN json_type(line) <> 'OBJECT'
+                    THEN 'not a JSON object (got ' || json_type(line) || ')'
+            END AS reason
+        FROM _prism_lines_arrow
+        """
+    )
+
+
+def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
+    """Say where each malformed line breaks.
+
+    DuckDB decides what is malformed but gives no position without raising, so Python's parser,
+    which reports a column, words the reason for just these lines.
+    """
+    rows = con.execute(
+        f"SELECT line_number, line FROM {_LINES} WHERE reason = 'malformed JSON'"
+    ).fetchall()
+    details: list[tuple[int, str]] = []
+    for line_number, line in rows:
+        try:
+            json.loads(line)
+        except json.JSONDecodeError as error:
+            # Some messages already end in "at" ("Unterminated string starting at").
+            where = f"{error.msg.removesuffix(' at')} at column {error.colno}"
+            details.append((line_number, f"malformed JSON: {where}"))
+    if not details:
+        return
+    numbers, reasons = zip(*details, strict=True)
+    explained = pa.table({"line_number": pa.array(numbers, pa.int64()), "reason": reasons})
+    con.register("_prism_malformed_arrow", explained)
+    try:
+        con.execute(
+            f"UPDATE {_LINES} SET reason = m.reason FROM _prism_malformed_arrow m "
+            f"WHERE {_LINES}.line_number = m.line_number"
+        )
+    finally:
+        con.unregister("_prism_malformed_arrow")
+
+
+def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
+    row_sql = build_row_sql(spec)
+    query = (
+        f"SELECT line_number, line, json_extract(line, {top_level_paths(spec)}) AS _v, "
+        f"json_keys(line) AS _keys FROM {_LINES} WHERE reason IS NULL"
+    )
+    for stage in row_sql.stages:
+        if stage:
+            bindings = ", ".join(f"{expression} AS {alias}" for alias, expression in stage)
+            query = f"SELECT *, {bindings} FROM ({query})"
+    known = "[" + ", ".join(sql_literal(c) for c in spec.columns) + "]"
+    duplicate_key = (
+        "CASE WHEN len(_keys) <> len(list_distinct(_keys)) THEN 'duplicate key `' || "
+        "list_filter(_keys, lambda k, n: list_position(_keys, k) < n)[1] || '`' END"
+    )
+    columns = ", ".join(f'{expression} AS "{name}"' for name, expression in row_sql.columns)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_CHECKED} AS
+        SELECT line_number, line, coalesce({duplicate_key}, {row_sql.reason}) AS reason,
+            list_filter(_keys, lambda k: NOT list_contains({known}, k)) AS _unexpected_keys,
+            {columns}
+        FROM ({query})
+        UNION ALL BY NAME
+        SELECT line_number, line, reason FROM {_LINES} WHERE reason IS NOT NULL
+        """
+    )
+
+
+def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str, ...]:
+    """Add duplicate-id and orphan reasons to the lines that passed the per-line checks."""
+    ids = ", ".join(f'"{c}"' for c in spec.id_columns)
+    if len(spec.id_columns) == 1:
+        (id_column,) = spec.id_columns
+        duplicate = f"'duplicate `{id_column}` `' || c.\"{id_column}\" || '`'"
+    else:
+        names = ", ".join(f"`{c}`" for c in spec.id_columns)
+        values = " || ', ' || ".join(
+            f"coalesce('`' || c.\"{c}\" || '`', 'null')" for c in spec.id_columns
+        )
+        duplicate = f"'duplicate ({names}) = (' || {values} || ')'"
+    reasons = [
+        f"CASE WHEN c._rank > 1 THEN {duplicate} || ' (first seen on line ' || c._first || ')' END"
+    ]
+    joins: list[str] = []
+    notes: list[str] = []
+    for number, fk in enumerate(spec.foreign_keys):
+        parent = FILE_SPECS[fk.parent]
+        if not _table_exists(con, parent.table):
+            notes.append(
+                f"orphan check of `{fk.column}` skipped: {parent.table} has not been loaded"
+            )
+            continue
+        alias = f"p{number}"
+        joins.append(
+            f'LEFT JOIN (SELECT DISTINCT "{fk.parent_column}" AS k FROM {parent.table}) {alias} '
+            f'ON c."{fk.column}" = {alias}.k'
+        )
+        reasons.append(
+            f'CASE WHEN c."{fk.column}" IS NOT NULL AND {alias}.k IS NULL THEN '
+            f"'orphan: {fk.label} `' || c.\"{fk.column}\" || '` not in {fk.parent}' END"
+        )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_FINAL} AS
+        SELECT c.* EXCLUDE (reason, _rank, _first),
+            coalesce(c.reason, {", ".join(reasons)}) AS reason
+        FROM (
+            SELECT *,
+                row_number() OVER w AS _rank,
+                min(line_number) OVER w AS _first
+            FROM {_CHECKED}
+            WINDOW w AS (PARTITION BY reason IS NULL, {ids} ORDER BY line_number)
+        ) c
+        {" ".join(joins)}
+        """
+    )
+    return tuple(notes)
+
+
+def _swap(
+    con: duckdb.DuckDBPyConnection, spec: FileSpec, source: str, revision: str
+) -> tuple[int, int]:
+    columns = ", ".join(f'"{c}"' for c in spec.columns)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {spec.table} AS
+        SELECT {columns}, line_number AS _line_number,
+            {sql_literal(source)} AS _dataset_source, {sql_literal(revision)} AS _dataset_revision
+        FROM {_FINAL} WHERE reason IS NULL ORDER BY line_number
+        """
+    )
+    con.execute(f"DELETE FROM {REJECTS_TABLE} WHERE file = ?", [spec.filename])
+    con.execute(
+        f"""
+        INSERT INTO {REJECTS_TABLE}
+        SELECT ?, line_number, reason, line, ?, ?
+        FROM {_FINAL} WHERE reason IS NOT NULL ORDER BY line_number
+        """,
+        [spec.filename, source, revision],
+    )
+    loaded, rejected = con.execute(
+        f"SELECT count(*) FILTER (reason IS NULL), count(*) FILTER (reason IS NOT NULL) "
+        f"FROM {_FINAL}"
+    ).fetchone()
+    return int(loaded), int(rejected)
+
+
+def _unexpected_key_notes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    rows = con.execute(
+        f"SELECT k, count(*) FROM (SELECT unnest(_unexpected_keys) AS k FROM {_FINAL}) "
+        "GROUP BY k ORDER BY k"
+    ).fetchall()
+    return tuple(f"unexpected key `{k}` on {n} lines was not loaded" for k, n in rows)
+
+
+def _reject_reasons(con: duckdb.DuckDBPyConnection, filename: str) -> dict[str, int]:
+    pattern = "^(" + "|".join(REASON_CATEGORIES) + ")"
+    rows = con.execute(
+        f"SELECT coalesce(nullif(regexp_extract(reason, ?, 1), ''), reason) AS category, "
+        f"count(*) FROM {REJECTS_TABLE} WHERE file = ? GROUP BY category ORDER BY category",
+        [pattern, filename],
+    ).fetchall()
+    return {category: int(n) for category, n in rows}
+
+
+def _preview(con: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, str]]:
+    result = con.execute(f"SELECT * FROM {table} ORDER BY _line_number LIMIT {PREVIEW_ROWS}")
+    names = [d[0] for d in result.description]
+    return [
+        {name: _shorten(value) for name, value in zip(names, row, strict=True)}
+        for row in result.fetchall()
+    ]
+
+
+def _shorten(value: object) -> str:
+    text = "null" if value is None else str(value)
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "..."
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+@dataclass(frozen=True)
+class _LastLoad:
+    fingerprint: str
+    dataset_source: str
+    dataset_revision: str
+    lines_read: int
+    rows_loaded: int
+    rows_rejected: int
+    loaded_at: datetime
+
+
+def _last_load(con: duckdb.DuckDBPyConnection, filename: str) -> _LastLoad | None:
+    row = con.execute(
+        f"SELECT fingerprint, _dataset_source, _dataset_revision, lines_read, rows_loaded, "
+        f"rows_rejected, loaded_at FROM {LOAD_LOG_TABLE} WHERE file = ? "
+        f"ORDER BY loaded_at DESC LIMIT 1",
+        [filename],
+    ).fetchone()
+    return _LastLoad(*row) if row else None
+
+
+def _unchanged(
+    con: duckdb.DuckDBPyConnection,
+    spec: FileSpec,
+    last: _LastLoad,
+    fingerprint: str,
+    source: str,
+    revision: str,
+) -> bool:
+    if not _table_exists(con, spec.table):
+        return False
+    if (last.fingerprint, last.dataset_source, last.dataset_revision) != (
+        fingerprint,
+        source,
+        revision,
+    ):
+        return False
+    # A parent reloaded since this file's load may have turned its rows into orphans (or back).
+    for parent in spec.parents:
+        parent_last = _last_load(con, FILE_SPECS[parent].filename)
+        if parent_last is not None and parent_last.loaded_at > last.loaded_at:
+            return False
+    return True
+
+
+def _skipped_report(
+    con: duckdb.DuckDBPyConnection,
+    spec: FileSpec,
+    path: Path,
+    last: _LastLoad,
+    started: float,
+) -> LoadReport:
+    return LoadReport(
+        kind=spec.kind,
+        file=spec.filename,
+        path=path,
+        table=spec.table,
+        dataset_source=last.dataset_source,
+        dataset_revision=last.dataset_revision,
+        fingerprint=last.fingerprint,
+        lines_read=last.lines_read,
+        rows_loaded=last.rows_loaded,
+        rows_rejected=last.rows_rejected,
+        reject_reasons=_reject_reasons(con, spec.filename),
+        skipped=True,
+        seconds=time.perf_counter() - started,
+        notes=("unchanged since the last successful load; not reloaded",),
+        preview=_preview(con, spec.table),
+    )

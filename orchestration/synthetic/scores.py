@@ -1,0 +1,109 @@
+"""Slider scores from the planted log-linear model, realism knobs, and the top choice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .truth import ATTRIBUTES, MODERATORS, Realism, ScoreModel
+
+TOXICITY = ATTRIBUTES.index("toxicity")
+
+
+@dataclass(frozen=True)
+class ScoreEffects:
+    """Random intercepts on the log scale, drawn once per run."""
+
+    user: np.ndarray
+    conversation: np.ndarray
+    model: np.ndarray
+
+
+def draw_score_effects(
+    model: ScoreModel, n_users: int, n_conversations: int, n_models: int, rng: np.random.Generator
+) -> ScoreEffects:
+    # Models are listed best first (published win order), so sorting hands out matching effects.
+    model_effects = np.sort(rng.standard_normal(n_models) * model.sd_model)[::-1]
+    return ScoreEffects(
+        user=rng.standard_normal(n_users) * model.sd_user,
+        conversation=rng.standard_normal(n_conversations) * model.sd_conversation,
+        model=model_effects.copy(),
+    )
+
+
+@dataclass(frozen=True)
+class ScoreInputs:
+    """One row per rated response; x are the written (rounded) response predictors."""
+
+    x: np.ndarray  # (n, 7)
+    opening_toxicity: np.ndarray
+    moderators: np.ndarray  # (n, 4)
+    user: np.ndarray
+    conversation: np.ndarray
+    model: np.ndarray
+    later_turn: np.ndarray  # bool
+    empty: np.ndarray  # bool, the answer is "EMPTY STRING"
+
+
+def linear_predictor(inputs: ScoreInputs, model: ScoreModel, effects: ScoreEffects) -> np.ndarray:
+    beta = np.array([model.beta[a] for a in ATTRIBUTES])
+    delta = np.array([model.delta[m] for m in MODERATORS])
+    gamma = np.array([[model.gamma[m][a] for a in ATTRIBUTES] for m in MODERATORS])
+    centers = np.array([model.moderator_centers[m] for m in MODERATORS])
+    x, mods = inputs.x, inputs.moderators
+    return (
+        model.mu
+        + x @ beta
+        + mods @ delta
+        + np.einsum("nm,mk,nk->n", mods - centers, gamma, x)
+        + model.lambda_ * x[:, TOXICITY] * inputs.opening_toxicity
+        + effects.user[inputs.user]
+        + effects.conversation[inputs.conversation]
+        + effects.model[inputs.model]
+    )
+
+
+@dataclass(frozen=True)
+class ScoreDraw:
+    score: np.ndarray
+    clipped_low: int  # model scores below 1 before the realism knobs
+    clipped_high: int  # model scores above 100
+
+
+def draw_scores(
+    inputs: ScoreInputs,
+    model: ScoreModel,
+    realism: Realism,
+    effects: ScoreEffects,
+    rng: np.random.Generator,
+) -> ScoreDraw:
+    n = len(inputs.x)
+    log_star = linear_predictor(inputs, model, effects) + rng.normal(0.0, model.sigma, n)
+    log_star = log_star + realism.later_turn_offset * inputs.later_turn
+    raw = np.round(np.exp(np.minimum(log_star, 10.0)))
+    clipped_low, clipped_high = int((raw < 1).sum()), int((raw > 100).sum())
+    score = np.clip(raw, 1, 100)
+    # Knobs apply in a fixed order and always consume the same draws, so switching one off
+    # leaves every other score of the run unchanged.
+    u_low, u_default, u_terrible = rng.random(n), rng.random(n), rng.random(n)
+    low_plateau = rng.integers(2, 49, n)
+    empty_log = rng.normal(realism.empty_string_log_mean, realism.empty_string_log_sd, n)
+    plateau = u_low < realism.p_low_uniform
+    score[plateau] = low_plateau[plateau]
+    score[u_default < realism.p_default_slider_50] = 50
+    score[u_terrible < realism.p_terrible_1] = 1
+    if realism.empty_string_rated_low:
+        low = np.clip(np.round(np.exp(np.minimum(empty_log, 10.0))), 1, 100)
+        score[inputs.empty] = low[inputs.empty]
+    return ScoreDraw(score.astype(np.int64), clipped_low, clipped_high)
+
+
+def top_choice(group: np.ndarray, score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Boolean mask of one highest-scored row per group, exact ties broken at random."""
+    tiebreak = rng.random(len(group))
+    order = np.lexsort((tiebreak, score, group))
+    last_of_group = np.r_[group[order][1:] != group[order][:-1], True]
+    chosen = np.zeros(len(group), dtype=bool)
+    chosen[order[last_of_group]] = True
+    return chosen

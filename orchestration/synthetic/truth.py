@@ -1,0 +1,294 @@
+"""The planted truth: the generative model behind synthetic scores and attributes.
+
+Attribute order used everywhere: toxicity, affinity, compassion, curiosity, reasoning_nuance,
+personal_story, respect, where reasoning_nuance = REASONING_EXPERIMENTAL * NUANCE_EXPERIMENTAL.
+
+1. Prompt attributes. Every user prompt (opening and later) gets the 8 Perspective probabilities
+   from Beta marginals joined by a Gaussian copula; reasoning and nuance share a latent so their
+   correlation is about 0.9.
+2. Response attributes (analysis 3, mirroring). For response i in conversation c from model m,
+   for each predictor attribute k:
+       x_ik = a_k + sum_j B[j][k] * opening_cj + u_mk + v_ck + e_ik
+   where opening_cj are the 7 attributes of conversation c's opening prompt, B[j][k] is the Table 4
+   coefficient of prompt predictor j on response attribute k, u_mk ~ N(0, sd_model_k),
+   v_ck ~ N(0, sd_conversation_k) and e_ik is a mean-zero shifted Gamma (right-skewed like real
+   probabilities, and bounded below so values rarely fall under 0). x is clipped to [0, 1] (the
+   rate is recorded) and rounded to 7 significant digits. reasoning_nuance is then split into
+   reasoning = x^w and nuance = x^(1-w), w ~ Beta, so their product is x.
+3. Score (analyses 1b and 2). With x the written (rounded) response attributes:
+       log s* = mu + sum_k beta_k x_k + sum_m delta_m mod_m
+                + sum_m sum_k gamma_mk (mod_m - c_m) x_k
+                + lambda * toxicity * opening_toxicity + r_user + r_conversation + r_model
+                + turn_offset * [turn >= 1] + eps
+   with moderators is_younger (age < 45), is_male, is_white (ethnicity simplified White),
+   has_high_values (stated_prefs.values > 50), each 0 for "Prefer not to say", and centres c_m
+   (`moderator_centers`). The paper preset centres at the published population shares, so beta
+   is the average effect (what Table 2(b) "all" estimates without moderators); centres of 0 give
+   the uncentred form, where beta is the effect at moderators = 0;
+   r_user ~ N(0, sd_user), r_conversation ~ N(0, sd_conversation), r_model ~ N(0, sd_model),
+   eps ~ N(0, sigma). score = clip(round(exp(log s*)), 1, 100). Realism knobs then replace some
+   ratings, independently of the attributes: a share drawn uniformly from 2..48 (the flat low
+   plateau of the real histogram), a share left at the default slider position 50, a share
+   dragged to 1 ("Terrible"), and "EMPTY STRING" answers drawn from a low-score distribution.
+   These knobs attenuate recovered slopes; the recovery preset turns them off.
+4. Choice. At turn 0 the highest score is chosen (ties at random); later turns show two answers
+   of that model and the higher-rated one continues (both are chosen when identical). The
+   analysis 1a (top-scored) coefficients follow from the score model; they are not planted.
+
+A model without moderator terms or the toxicity interaction recovers roughly
+beta_k + sum_m gamma_mk (mean(mod_m) - c_m) (+ lambda * mean(opening toxicity) for toxicity);
+the generator writes these implied values to truth.json under `implied`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ATTRIBUTES: tuple[str, ...] = (
+    "toxicity",
+    "affinity",
+    "compassion",
+    "curiosity",
+    "reasoning_nuance",
+    "personal_story",
+    "respect",
+)
+MODERATORS: tuple[str, ...] = ("is_younger", "is_male", "is_white", "has_high_values")
+PRESETS: tuple[str, ...] = ("paper", "recovery")
+
+# Table 2(b), "all" column.
+PAPER_BETA: dict[str, float] = {
+    "toxicity": -0.659,
+    "affinity": -0.023,
+    "compassion": 0.176,
+    "curiosity": -0.159,
+    "reasoning_nuance": 1.217,
+    "personal_story": -0.650,
+    "respect": -0.057,
+}
+PAPER_LAMBDA = 0.244
+# Survey shares: age under 45 (988/1500), Male (757), White (969), values > 50 (about half).
+PUBLISHED_MODERATOR_SHARES: dict[str, float] = {
+    "is_younger": 0.659,
+    "is_male": 0.505,
+    "is_white": 0.646,
+    "has_high_values": 0.52,
+}
+
+# Table 3: attribute -> (younger, male, white, high_values).
+_TABLE3: dict[str, tuple[float, float, float, float]] = {
+    "toxicity": (-0.864, 0.037, -0.625, 0.202),
+    "affinity": (-0.030, 0.105, 0.001, 0.235),
+    "compassion": (0.136, -0.074, -0.029, 0.026),
+    "curiosity": (0.162, 0.015, -0.086, 0.220),
+    "reasoning_nuance": (0.088, 0.134, 0.305, -0.294),
+    "personal_story": (-0.318, -0.104, -0.143, -0.091),
+    "respect": (0.034, -0.094, 0.072, -0.096),
+}
+PAPER_GAMMA: dict[str, dict[str, float]] = {
+    mod: {attr: _TABLE3[attr][i] for attr in ATTRIBUTES} for i, mod in enumerate(MODERATORS)
+}
+
+# Table 4: prompt predictor (row) -> response attribute (column), in ATTRIBUTES order.
+_TABLE4: dict[str, tuple[float, ...]] = {
+    "toxicity": (0.197, 0.115, 0.288, -0.005, 0.103, 0.037, 0.131),
+    "affinity": (0.009, 0.626, 0.056, 0.164, -0.101, -0.071, 0.197),
+    "compassion": (-0.012, 0.235, 1.084, 0.067, 0.133, 0.079, 0.202),
+    "curiosity": (0.007, -0.036, 0.034, -0.078, 0.120, -0.030, -0.053),
+    "reasoning_nuance": (0.028, -0.082, -0.362, -0.094, 0.543, -0.426, -0.122),
+    "personal_story": (-0.018, -0.223, 0.045, 0.057, 0.043, 0.242, -0.121),
+    "respect": (-0.007, -0.112, -0.458, 0.126, -0.195, 0.329, 0.397),
+}
+PAPER_B: dict[str, dict[str, float]] = {
+    pred: dict(zip(ATTRIBUTES, row, strict=True)) for pred, row in _TABLE4.items()
+}
+
+
+@dataclass
+class Mirroring:
+    """Response attribute k = intercept[k] + sum_j B[j][k] * opening_j + random effects + noise."""
+
+    intercept: dict[str, float]
+    B: dict[str, dict[str, float]]
+    sd_model: dict[str, float]
+    sd_conversation: dict[str, float]
+    noise_shape: dict[str, float]
+    noise_scale: dict[str, float]
+
+
+@dataclass
+class ScoreModel:
+    """log(score*) coefficients; see the module docstring for the equation."""
+
+    mu: float
+    beta: dict[str, float]
+    delta: dict[str, float]
+    gamma: dict[str, dict[str, float]]
+    moderator_centers: dict[str, float]
+    lambda_: float
+    sd_user: float
+    sd_conversation: float
+    sd_model: float
+    sigma: float
+
+
+@dataclass
+class Realism:
+    """Departures from the log-linear model that make marginals look like the release."""
+
+    p_default_slider_50: float
+    p_terrible_1: float
+    p_low_uniform: float
+    empty_string_rated_low: bool
+    empty_string_log_mean: float
+    empty_string_log_sd: float
+    later_turn_offset: float
+
+
+@dataclass
+class Truth:
+    preset: str
+    mirroring: Mirroring
+    score: ScoreModel
+    realism: Realism
+    attributes: tuple[str, ...] = ATTRIBUTES
+    moderators: tuple[str, ...] = MODERATORS
+    analysis_1a: dict[str, Any] = field(
+        default_factory=lambda: {
+            "planted": False,
+            "note": "Top choice is the highest score at turn 0 (ties at random); the 1a "
+            "logistic coefficients are implied by the score model, not planted.",
+        }
+    )
+
+    def to_json_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["attributes"] = list(self.attributes)
+        data["moderators"] = list(self.moderators)
+        data["score"]["lambda"] = data["score"].pop("lambda_")
+        return data
+
+    @classmethod
+    def from_json_dict(cls, data: dict[str, Any]) -> Truth:
+        score = dict(data["score"])
+        score["lambda_"] = score.pop("lambda")
+        known = {f for f in ScoreModel.__dataclass_fields__}
+        truth = cls(
+            preset=str(data.get("preset", "custom")),
+            mirroring=Mirroring(**data["mirroring"]),
+            score=ScoreModel(**{k: v for k, v in score.items() if k in known}),
+            realism=Realism(**data["realism"]),
+        )
+        truth.validate()
+        return truth
+
+    def validate(self) -> None:
+        """Fail early, naming the missing key, rather than deep inside the generator."""
+        checks = {
+            "mirroring.intercept": self.mirroring.intercept,
+            "mirroring.sd_model": self.mirroring.sd_model,
+            "mirroring.sd_conversation": self.mirroring.sd_conversation,
+            "mirroring.noise_shape": self.mirroring.noise_shape,
+            "mirroring.noise_scale": self.mirroring.noise_scale,
+            "score.beta": self.score.beta,
+        }
+        for name in ("delta", "moderator_centers"):
+            mapping = getattr(self.score, name)
+            missing_mods = [m for m in MODERATORS if m not in mapping]
+            if missing_mods:
+                raise ValueError(f"truth file: score.{name} lacks {', '.join(missing_mods)}")
+        checks.update({f"mirroring.B.{p}": self.mirroring.B.get(p, {}) for p in ATTRIBUTES})
+        checks.update({f"score.gamma.{m}": self.score.gamma.get(m, {}) for m in MODERATORS})
+        for where, mapping in checks.items():
+            missing = [a for a in ATTRIBUTES if a not in mapping]
+            if missing:
+                raise ValueError(f"truth file: {where} lacks {', '.join(missing)}")
+
+
+def _by_attr(*values: float) -> dict[str, float]:
+    return dict(zip(ATTRIBUTES, values, strict=True))
+
+
+def _mirroring() -> Mirroring:
+    # Intercepts put response means near typical Perspective values for chatbot answers; the
+    # shifted-Gamma noise has sd = sqrt(shape) * scale and a floor at -shape * scale.
+    return Mirroring(
+        intercept=_by_attr(0.028, 0.11, 0.27, 0.11, 0.22, 0.15, 0.25),
+        B={p: dict(row) for p, row in PAPER_B.items()},
+        sd_model=_by_attr(0.004, 0.012, 0.02, 0.012, 0.03, 0.01, 0.02),
+        sd_conversation=_by_attr(0.003, 0.01, 0.02, 0.01, 0.025, 0.008, 0.02),
+        noise_shape=_by_attr(3.0, 4.0, 4.0, 4.0, 6.0, 3.0, 5.0),
+        noise_scale=_by_attr(0.006, 0.012, 0.025, 0.018, 0.035, 0.012, 0.03),
+    )
+
+
+def paper_truth() -> Truth:
+    """Published coefficients with realistic score marginals (trimodal at 1, 50, 100)."""
+    return Truth(
+        preset="paper",
+        mirroring=_mirroring(),
+        score=ScoreModel(
+            mu=3.94,
+            beta=dict(PAPER_BETA),
+            delta={"is_younger": 0.02, "is_male": -0.03, "is_white": 0.03, "has_high_values": 0.04},
+            gamma={m: dict(v) for m, v in PAPER_GAMMA.items()},
+            moderator_centers=dict(PUBLISHED_MODERATOR_SHARES),
+            lambda_=PAPER_LAMBDA,
+            sd_user=0.15,
+            sd_conversation=0.08,
+            sd_model=0.08,
+            sigma=0.17,
+        ),
+        realism=Realism(
+            p_default_slider_50=0.05,
+            p_terrible_1=0.045,
+            p_low_uniform=0.09,
+            empty_string_rated_low=True,
+            empty_string_log_mean=0.6,
+            empty_string_log_sd=1.4,
+            later_turn_offset=0.2,
+        ),
+    )
+
+
+def recovery_truth() -> Truth:
+    """Same coefficients, realism off and a lower intercept so clipping at 1 and 100 is rare."""
+    truth = paper_truth()
+    truth.preset = "recovery"
+    truth.score.mu = 3.1
+    truth.score.sd_user = 0.2
+    truth.score.sd_conversation = 0.1
+    truth.score.sd_model = 0.1
+    truth.score.sigma = 0.25
+    truth.realism = Realism(
+        p_default_slider_50=0.0,
+        p_terrible_1=0.0,
+        p_low_uniform=0.0,
+        empty_string_rated_low=False,
+        empty_string_log_mean=0.6,
+        empty_string_log_sd=1.4,
+        later_turn_offset=0.0,
+    )
+    return truth
+
+
+def load_truth(spec: str | Path | None) -> Truth:
+    """A preset name (`paper`, `recovery`), a path to a truth JSON, or None for `paper`."""
+    if spec is None or str(spec) == "paper":
+        return paper_truth()
+    if str(spec) == "recovery":
+        return recovery_truth()
+    path = Path(spec)
+    if not path.is_file():
+        raise FileNotFoundError(f"truth file not found: {path} (or use one of {PRESETS})")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"truth file {path} is not JSON: {exc}") from exc
+    try:
+        return Truth.from_json_dict(data)
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"truth file {path} does not match the truth schema: {exc}") from exc

@@ -1,0 +1,75 @@
+// Gaussian regression with random intercepts for participants, conversations
+// nested in participants, and LLMs, in the straightforward brms
+// parameterisation (non-centred intercepts, normal_id_glm).
+//
+// brms formula: y ~ X + (1 | user / conversation) + (1 | model)
+// The reference for gaussian_nested_marginal.stan, which integrates r_user and
+// r_conv out analytically and is much faster; both take the same data and
+// priors, and a test checks that their posteriors agree.
+data {
+  int<lower=1> N;  // number of responses
+  int<lower=1> K;  // number of predictors
+  vector[N] y;  // outcome
+  matrix[N, K] X;  // predictors, uncentred
+  int<lower=1> N_model;  // number of LLMs
+  array[N] int<lower=1, upper=N_model> J_model;  // LLM of each response
+  int<lower=1> N_user;  // number of participants
+  int<lower=1> N_conv;  // number of conversations
+  array[N] int<lower=1, upper=N_conv> J_conv;  // conversation of each response
+  // participant of each conversation, nondecreasing (sorted by participant)
+  array[N_conv] int<lower=1, upper=N_user> J_conv_user;  // conv. -> user
+  real<lower=0> prior_b_sd;  // sd of the normal prior on b
+  real<lower=0> prior_scale;  // scale of the student_t(3) priors
+  int<lower=0, upper=1> prior_only;  // ignore the likelihood
+}
+transformed data {
+  vector[K] means_X;  // column means of X, to recover the intercept
+  matrix[N, K] Xc;  // centred predictors
+  array[N] int J_user = J_conv_user[J_conv];  // participant of each response
+  real mean_y = mean(y);
+  for (k in 1:K) {
+    means_X[k] = mean(X[ : , k]);
+    Xc[ : , k] = X[ : , k] - means_X[k];
+  }
+}
+parameters {
+  real Intercept;  // intercept at the predictor means
+  vector[K] b;  // coefficients
+  real<lower=0> sd_model;  // sd of the LLM intercepts
+  vector[N_model] z_model;  // standardised LLM intercepts
+  real<lower=0> sd_user;  // sd of the participant intercepts
+  vector[N_user] z_user;  // standardised participant intercepts
+  real<lower=0> sd_conv;  // sd of the conversation intercepts
+  vector[N_conv] z_conv;  // standardised conversation intercepts
+  real<lower=0> sigma;  // residual sd
+}
+transformed parameters {
+  vector[N_model] r_model = sd_model * z_model;
+  vector[N_user] r_user = sd_user * z_user;
+  vector[N_conv] r_conv = sd_conv * z_conv;
+  real lprior = 0;
+  lprior += normal_lpdf(b | 0, prior_b_sd);
+  lprior += student_t_lpdf(Intercept | 3, mean_y, prior_scale);
+  lprior += student_t_lpdf(sd_model | 3, 0, prior_scale)
+            - student_t_lccdf(0 | 3, 0, prior_scale);
+  lprior += student_t_lpdf(sd_user | 3, 0, prior_scale)
+            - student_t_lccdf(0 | 3, 0, prior_scale);
+  lprior += student_t_lpdf(sd_conv | 3, 0, prior_scale)
+            - student_t_lccdf(0 | 3, 0, prior_scale);
+  lprior += student_t_lpdf(sigma | 3, 0, prior_scale)
+            - student_t_lccdf(0 | 3, 0, prior_scale);
+}
+model {
+  if (!prior_only) {
+    target += normal_id_glm_lpdf(y | Xc, Intercept + r_model[J_model]
+                                          + r_user[J_user] + r_conv[J_conv],
+                                 b, sigma);
+  }
+  target += std_normal_lpdf(z_model);
+  target += std_normal_lpdf(z_user);
+  target += std_normal_lpdf(z_conv);
+  target += lprior;
+}
+generated quantities {
+  real b_Intercept = Intercept - dot_product(means_X, b);
+}

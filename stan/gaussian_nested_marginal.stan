@@ -1,0 +1,184 @@
+// Gaussian regression with random intercepts for participants, conversations
+// nested in participants, and LLMs; the participant and conversation
+// intercepts are integrated out analytically.
+//
+// brms formula: y ~ X + (1 | user / conversation) + (1 | model)
+//   y_i = Intercept + Xc_i * b + r_model[m_i] + u[g_i] + v[c_i] + e_i
+//   u ~ normal(0, sd_user), v ~ normal(0, sd_conv), e ~ normal(0, sigma)
+// Same data block, parameters and priors as gaussian_nested.stan, so the two
+// programs have the same posterior for every parameter they share.
+//
+// Derivation of the marginal likelihood. Let e = y - Intercept - Xc * b
+// - r_model[m] be the residual before the two integrated intercepts. For
+// participant g with conversations c of n_c responses each,
+//   e_g ~ multi_normal(0, S_g),  S_g = A_g + sd_user^2 * 1 1',
+//   A_g = blockdiag_c(A_c),      A_c = sigma^2 * I + sd_conv^2 * 1 1'.
+// (1) Sherman-Morrison and the matrix determinant lemma on A_c, with
+//     d_c = sigma^2 + n_c * sd_conv^2, s_c = sum(e_c), q_c = e_c' e_c:
+//       inv(A_c) = (I - sd_conv^2 / d_c * 1 1') / sigma^2
+//       log|A_c| = (n_c - 1) * log(sigma^2) + log(d_c)
+//       e_c' inv(A_c) e_c = (q_c - sd_conv^2 * s_c^2 / d_c) / sigma^2
+//       1' inv(A_c) e_c = s_c / d_c,   1' inv(A_c) 1 = n_c / d_c
+// (2) The same two identities on S_g = A_g + sd_user^2 * 1 1', with
+//     W_g = sum_c n_c / d_c and T_g = sum_c s_c / d_c over g's conversations:
+//       log|S_g| = sum_c log|A_c| + log(1 + sd_user^2 * W_g)
+//       e_g' inv(S_g) e_g = sum_c e_c' inv(A_c) e_c
+//                           - sd_user^2 * T_g^2 / (1 + sd_user^2 * W_g)
+// (3) Summing over participants, with Q = e'e:
+//       log p(y) = -0.5 * (N * log(2 pi) + (N - N_conv) * log(sigma^2)
+//                  + sum_c log(d_c) + sum_g log(1 + sd_user^2 * W_g)
+//                  + (Q - sd_conv^2 * sum_c s_c^2 / d_c) / sigma^2
+//                  - sd_user^2 * sum_g T_g^2 / (1 + sd_user^2 * W_g))
+// Cost per gradient: with D = [1, Xc, LLM dummies] and theta = [Intercept;
+// b; r_model], Q = y'y - 2 theta' D'y + theta' D'D theta uses only the
+// cross-products, and s = sums_c(y) - n * Intercept - sums_c(Xc) * b
+// - counts_c(LLM) * r_model uses only conversation sums, so no term is
+// O(N): the per-response data enter through transformed data alone.
+//
+// Generated quantities can draw u and v from their conditional posterior
+// (save_group = 1): u_g | . ~ normal(sd_user^2 * T_g / h_g,
+// sd_user / sqrt(h_g)) with h_g = 1 + sd_user^2 * W_g, then
+// v_c | u, . ~ normal(sd_conv^2 * (s_c - n_c * u_g) / d_c,
+// sd_conv * sigma / sqrt(d_c)).
+functions {
+  // Conversation sums of the residual before the integrated intercepts.
+  vector conv_residual_sums(real Intercept, vector b, vector r_model,
+                            vector ysum_conv, vector n_conv,
+                            matrix Xsum_conv, vector w_counts,
+                            array[] int v_counts, array[] int u_counts) {
+    return ysum_conv - n_conv * Intercept - Xsum_conv * b
+           - csr_matrix_times_vector(rows(n_conv), rows(r_model), w_counts,
+                                     v_counts, u_counts, r_model);
+  }
+}
+data {
+  int<lower=1> N;  // number of responses
+  int<lower=1> K;  // number of predictors
+  vector[N] y;  // outcome
+  matrix[N, K] X;  // predictors, uncentred
+  int<lower=1> N_model;  // number of LLMs
+  array[N] int<lower=1, upper=N_model> J_model;  // LLM of each response
+  int<lower=1> N_user;  // number of participants
+  int<lower=1> N_conv;  // number of conversations
+  array[N] int<lower=1, upper=N_conv> J_conv;  // conversation of each response
+  // participant of each conversation, nondecreasing (sorted by participant)
+  array[N_conv] int<lower=1, upper=N_user> J_conv_user;  // conv. -> user
+  real<lower=0> prior_b_sd;  // sd of the normal prior on b
+  real<lower=0> prior_scale;  // scale of the student_t(3) priors
+  int<lower=0, upper=1> prior_only;  // ignore the likelihood
+  int<lower=0, upper=1> save_group;  // draw r_user and r_conv
+}
+transformed data {
+  int P = 1 + K + N_model;  // columns of D = [1, Xc, LLM dummies]
+  vector[K] means_X;  // column means of X, to recover the intercept
+  matrix[N, P] D = rep_matrix(0, N, P);
+  vector[N_conv] n_conv = rep_vector(0, N_conv);  // responses per conv.
+  vector[N_conv] ysum_conv = rep_vector(0, N_conv);
+  matrix[N_conv, K] Xsum_conv = rep_matrix(0, N_conv, K);
+  matrix[N_conv, N_model] counts_conv = rep_matrix(0, N_conv, N_model);
+  array[N_user + 1] int u_user;  // CSR row starts: conversations by user
+  for (k in 1:K) {
+    means_X[k] = mean(X[ : , k]);
+    D[ : , 1 + k] = X[ : , k] - means_X[k];
+  }
+  D[ : , 1] = rep_vector(1, N);
+  for (i in 1:N) {
+    int c = J_conv[i];
+    D[i, 1 + K + J_model[i]] = 1;
+    n_conv[c] += 1;
+    ysum_conv[c] += y[i];
+    Xsum_conv[c] += D[i, 2:(1 + K)];
+    counts_conv[c, J_model[i]] += 1;
+  }
+  matrix[P, P] DtD = crossprod(D);
+  vector[P] Dty = D' * y;
+  real yty = dot_self(y);
+  real mean_y = mean(y);
+  vector[size(csr_extract_w(counts_conv))] w_counts
+    = csr_extract_w(counts_conv);
+  array[size(w_counts)] int v_counts = csr_extract_v(counts_conv);
+  array[N_conv + 1] int u_counts = csr_extract_u(counts_conv);
+  // participant sums over conversations, as a 0/1 CSR matrix
+  vector[N_conv] w_user = rep_vector(1, N_conv);
+  array[N_conv] int v_user = linspaced_int_array(N_conv, 1, N_conv);
+  array[N_user] int n_conv_user = rep_array(0, N_user);
+  for (c in 1:N_conv) {
+    if (c > 1 && J_conv_user[c] < J_conv_user[c - 1]) {
+      reject("J_conv_user must be sorted; conversation ", c);
+    }
+    n_conv_user[J_conv_user[c]] += 1;
+  }
+  u_user[1] = 1;
+  for (g in 1:N_user) {
+    u_user[g + 1] = u_user[g] + n_conv_user[g];
+  }
+}
+parameters {
+  real Intercept;  // intercept at the predictor means
+  vector[K] b;  // coefficients
+  real<lower=0> sd_model;  // sd of the LLM intercepts
+  vector[N_model] z_model;  // standardised LLM intercepts
+  real<lower=0> sd_user;  // sd of the participant intercepts
+  real<lower=0> sd_conv;  // sd of the conversation intercepts
+  real<lower=0> sigma;  // residual sd
+}
+transformed parameters {
+  vector[N_model] r_model = sd_model * z_model;
+  real lprior = 0;
+  lprior += normal_lpdf(b | 0, prior_b_sd);
+  lprior += student_t_lpdf(Intercept | 3, mean_y, prior_scale);
+  lprior += student_t_lpdf(sd_model | 3, 0, prior_scale)
+            - student_t_lccdf(0 | 3, 0, prior_scale);
+  lprior += student_t_lpdf(sd_user | 3, 0, prior_scale)
+            - student_t_lccdf(0 | 3, 0, prior_scale);
+  lprior += student_t_lpdf(sd_conv | 3, 0, prior_scale)
+            - student_t_lccdf(0 | 3, 0, prior_scale);
+  lprior += student_t_lpdf(sigma | 3, 0, prior_scale)
+            - student_t_lccdf(0 | 3, 0, prior_scale);
+}
+model {
+  if (!prior_only) {
+    vector[P] theta = append_row(Intercept, append_row(b, r_model));
+    real Q = yty - 2 * dot_product(theta, Dty) + quad_form(DtD, theta);
+    vector[N_conv] s = conv_residual_sums(Intercept, b, r_model, ysum_conv,
+                                          n_conv, Xsum_conv, w_counts,
+                                          v_counts, u_counts);
+    real var_e = square(sigma);
+    real var_c = square(sd_conv);
+    real var_u = square(sd_user);
+    vector[N_conv] d = var_e + var_c * n_conv;
+    vector[N_user] W = csr_matrix_times_vector(N_user, N_conv, w_user,
+                                               v_user, u_user, n_conv ./ d);
+    vector[N_user] T = csr_matrix_times_vector(N_user, N_conv, w_user,
+                                               v_user, u_user, s ./ d);
+    vector[N_user] h = 1 + var_u * W;
+    target += -0.5 * (N * log(2 * pi()) + (N - N_conv) * log(var_e)
+                      + sum(log(d)) + sum(log(h))
+                      + (Q - var_c * dot_product(s, s ./ d)) / var_e
+                      - var_u * dot_product(T, T ./ h));
+  }
+  target += std_normal_lpdf(z_model);
+  target += lprior;
+}
+generated quantities {
+  real b_Intercept = Intercept - dot_product(means_X, b);
+  vector[save_group ? N_user : 0] r_user;
+  vector[save_group ? N_conv : 0] r_conv;
+  if (save_group) {
+    vector[N_conv] s = conv_residual_sums(Intercept, b, r_model, ysum_conv,
+                                          n_conv, Xsum_conv, w_counts,
+                                          v_counts, u_counts);
+    real var_c = square(sd_conv);
+    real var_u = square(sd_user);
+    vector[N_conv] d = square(sigma) + var_c * n_conv;
+    vector[N_user] h = 1 + var_u
+                       * csr_matrix_times_vector(N_user, N_conv, w_user,
+                                                 v_user, u_user,
+                                                 n_conv ./ d);
+    vector[N_user] T = csr_matrix_times_vector(N_user, N_conv, w_user,
+                                               v_user, u_user, s ./ d);
+    r_user = to_vector(normal_rng(var_u * T ./ h, sd_user ./ sqrt(h)));
+    r_conv = to_vector(normal_rng(var_c * (s - n_conv .* r_user[J_conv_user])
+                                  ./ d, sd_conv * sigma ./ sqrt(d)));
+  }
+}

@@ -1,0 +1,1 @@
+"""dbt warehouse tests: builds over synthetic and hand-shaped PRISM, reconciled layer by layer."""

@@ -1,0 +1,150 @@
+"""Loads are atomic (a failure keeps the previous tables) and idempotent (re-runs are no-ops)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import orchestration.prism.load as load_module
+from orchestration.prism.load import load_prism_directory, load_prism_file
+from tests.prism.tiny import survey_row
+
+TABLES = (
+    "raw.prism_survey",
+    "raw.prism_conversations",
+    "raw.prism_utterances",
+    "raw.prism_metadata",
+    "raw.prism_rejects",
+    "raw.prism_load_log",
+)
+
+
+def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+
+
+def _append_survey_line(directory: Path, line: str) -> None:
+    with (directory / "survey.jsonl").open("a") as handle:
+        handle.write(line + "\n")
+
+
+def test_values_are_typed_as_published(con: duckdb.DuckDBPyConnection, tiny_dir: Path) -> None:
+    load_prism_directory(con, tiny_dir, "prism", "r1")
+    flags = con.execute(
+        "SELECT user_id, pii_manual_flag FROM raw.prism_metadata "
+        "WHERE column_id = 'self_description' ORDER BY user_id"
+    ).fetchall()
+    # false stays false; bare NaN and null both become NULL.
+    assert flags == [("user0", False), ("user1", None), ("user2", None)]
+    history = con.execute(
+        "SELECT conversation_history[2].content, conversation_history[5].content, "
+        "conversation_history[1].score, performance_attributes.values, "
+        "performance_attributes.fluency FROM raw.prism_conversations WHERE conversation_id = 'c0'"
+    ).fetchone()
+    assert history == ("EMPTY STRING", 'More: NaN, null, "quoted"', None, None, 80)
+    survey = con.execute(
+        'SELECT timing_duration_s, location.birth_country, lm_usecases."well-being_guidance", '
+        "_line_number, _dataset_source, _dataset_revision FROM raw.prism_survey "
+        "WHERE user_id = 'user1'"
+    ).fetchone()
+    assert survey == (266.0, "T\u00fcrkiye", None, 2, "prism", "r1")
+    (column_type,) = con.execute(
+        "SELECT data_type FROM information_schema.columns "
+        "WHERE table_name = 'prism_conversations' AND column_name = 'conversation_history'"
+    ).fetchone()
+    assert column_type == (
+        'STRUCT(turn INTEGER, "role" VARCHAR, "content" VARCHAR, model_provider VARCHAR, '
+        "model_name VARCHAR, score INTEGER, if_chosen BOOLEAN, within_turn_id INTEGER)[]"
+    )
+
+
+def test_rerun_changes_nothing(con: duckdb.DuckDBPyConnection, tiny_dir: Path) -> None:
+    first = load_prism_directory(con, tiny_dir, "prism", "r1")
+    before = _snapshot(con)
+    second = load_prism_directory(con, tiny_dir, "prism", "r1")
+    assert all(r.skipped for r in second.values())
+    assert _snapshot(con) == before
+    assert {k: r.rows_loaded for k, r in second.items()} == {
+        k: r.rows_loaded for k, r in first.items()
+    }
+    assert second["metadata"].preview == first["metadata"].preview
+
+
+def test_changed_parent_reloads_its_children(
+    con: duckdb.DuckDBPyConnection, tiny_dir: Path
+) -> None:
+    load_prism_directory(con, tiny_dir, "prism", "r1")
+    _append_survey_line(tiny_dir, json.dumps(survey_row(3, survey_only=True)))
+    reports = load_prism_directory(con, tiny_dir, "prism", "r1")
+    assert {k: r.skipped for k, r in reports.items()} == {
+        "survey": False,
+        "conversations": False,
+        "utterances": False,
+        "metadata": False,
+    }
+    assert reports["survey"].rows_loaded == 4
+    (log_rows,) = con.execute("SELECT count(*) FROM raw.prism_load_log").fetchone()
+    assert log_rows == 8
+
+
+def test_single_child_reloads_after_its_parent(
+    con: duckdb.DuckDBPyConnection, tiny_dir: Path
+) -> None:
+    load_prism_directory(con, tiny_dir, "prism", "r1")
+    _append_survey_line(tiny_dir, json.dumps(survey_row(3, survey_only=True)))
+    assert not load_prism_file(con, "survey", tiny_dir / "survey.jsonl", "prism", "r1").skipped
+    path = tiny_dir / "conversations.jsonl"
+    assert not load_prism_file(con, "conversations", path, "prism", "r1").skipped
+    assert load_prism_file(con, "conversations", path, "prism", "r1").skipped
+
+
+def test_new_revision_with_same_bytes_reloads(
+    con: duckdb.DuckDBPyConnection, tiny_dir: Path
+) -> None:
+    load_prism_file(con, "survey", tiny_dir / "survey.jsonl", "prism", "r1")
+    report = load_prism_file(con, "survey", tiny_dir / "survey.jsonl", "prism", "r2")
+    assert not report.skipped
+    revisions = con.execute("SELECT DISTINCT _dataset_revision FROM raw.prism_survey").fetchall()
+    assert revisions == [("r2",)]
+
+
+def test_failed_file_load_keeps_previous_tables(
+    con: duckdb.DuckDBPyConnection, tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_prism_directory(con, tiny_dir, "prism", "r1")
+    before = _snapshot(con)
+    _append_survey_line(tiny_dir, "not json")
+
+    def fail(*args: object) -> tuple[str, ...]:
+        raise RuntimeError("disk full")
+
+    # Fails after the new table, rejects and log row were written inside the transaction.
+    monkeypatch.setattr(load_module, "_unexpected_key_notes", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load_prism_file(con, "survey", tiny_dir / "survey.jsonl", "prism", "r1")
+    assert _snapshot(con) == before
+
+
+def test_failed_directory_load_keeps_every_previous_table(
+    con: duckdb.DuckDBPyConnection, tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_prism_directory(con, tiny_dir, "prism", "r1")
+    before = _snapshot(con)
+    real_swap = load_module._swap
+
+    def swap_then_fail_on_metadata(con_, spec, source, revision):
+        counts = real_swap(con_, spec, source, revision)
+        if spec.kind == "metadata":
+            raise RuntimeError("killed mid-way")
+        return counts
+
+    monkeypatch.setattr(load_module, "_swap", swap_then_fail_on_metadata)
+    with pytest.raises(RuntimeError, match="killed mid-way"):
+        load_prism_directory(con, tiny_dir, "prism", "r2")
+    assert _snapshot(con) == before
+    monkeypatch.undo()
+    reports = load_prism_directory(con, tiny_dir, "prism", "r2")
+    assert not any(r.skipped for r in reports.values())

@@ -10,7 +10,9 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 
 from orchestration.settings import REPO_ROOT
 
-DBT_PROJECT = DbtProject(project_dir=REPO_ROOT, profiles_dir=REPO_ROOT, target_path=REPO_ROOT / "target")
+DBT_PROJECT = DbtProject(
+    project_dir=REPO_ROOT, profiles_dir=REPO_ROOT, target_path=REPO_ROOT / "target"
+)
 DBT_PROJECT.prepare_if_dev()
 
 
@@ -30,7 +32,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props["config"].get("schema") or dbt_resource_props["schema"]
 
-    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
         # Marts follow their inputs: a new raw load or new scores rebuilds what depends on them.
         return dg.AutomationCondition.eager()
 

@@ -27,7 +27,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class PrismSourceResource(dg.ConfigurableResource):
-    """Where the four PRISM files come from (``PRISM_SOURCE``): huggingface, synthetic, a directory, or auto."""
+    """Where the PRISM files come from (``PRISM_SOURCE``): huggingface, synthetic, a directory, auto."""
 
     source: str = ""
 

@@ -22,11 +22,17 @@ def main_job() -> dg.JobDefinition:
 
 def main() -> int:
     instance = dg.DagsterInstance.get()
-    print(f"Warehouse: {settings.warehouse_path()}\nDagster home: {instance.root_directory}", flush=True)
+    print(
+        f"Warehouse: {settings.warehouse_path()}\nDagster home: {instance.root_directory}",
+        flush=True,
+    )
     with dg.execute_job(dg.reconstructable(main_job), instance=instance) as result:
         for event in result.all_events:
             if event.is_step_failure:
-                print(f"FAILED: {event.step_key}: {event.event_specific_data.error.message}", file=sys.stderr)
+                print(
+                    f"FAILED: {event.step_key}: {event.event_specific_data.error.message}",
+                    file=sys.stderr,
+                )
         if not result.success:
             return 1
     print(

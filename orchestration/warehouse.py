@@ -19,11 +19,15 @@ LOCK_WAIT_SECONDS = 120.0
 
 def _is_lock_conflict(error: duckdb.Error) -> bool:
     message = str(error)
-    return "lock" in message.lower() and ("conflict" in message.lower() or "could not set" in message.lower())
+    return "lock" in message.lower() and (
+        "conflict" in message.lower() or "could not set" in message.lower()
+    )
 
 
 @contextmanager
-def connect(path: Path, read_only: bool = False, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path, read_only: bool = False, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to ``path``, waiting up to ``wait_seconds`` for another process's lock."""
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds

@@ -1,6 +1,5 @@
 """Every dbt model and seed as an asset, every dbt test as an asset check."""
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets

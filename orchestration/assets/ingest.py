@@ -1,6 +1,5 @@
 """The four PRISM files as raw DuckDB tables, one asset per file, with rejects kept and counted."""
 
-from __future__ import annotations
 
 from functools import cache
 
@@ -43,7 +42,9 @@ def _build_ingest_asset(kind: str) -> dg.AssetsDefinition:
         kinds={"duckdb"},
     )
     def _ingest(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource, prism_source: PrismSourceResource
+        context: dg.AssetExecutionContext,
+        warehouse: WarehouseResource,
+        prism_source: PrismSourceResource,
     ):
         source = _resolve(prism_source.setting())
         if source.dataset_source == "synthetic":
@@ -66,7 +67,11 @@ def _build_ingest_asset(kind: str) -> dg.AssetsDefinition:
             check_name="lines_reconcile",
             passed=reconciles,
             severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"lines_read": report.lines_read, "rows_in_table": loaded, "rows_rejected": rejected},
+            metadata={
+                "lines_read": report.lines_read,
+                "rows_in_table": loaded,
+                "rows_rejected": rejected,
+            },
             description="Lines read equal rows loaded plus rows rejected.",
         )
 

@@ -34,7 +34,9 @@ def english_texts(n: int, prefix: str = "text") -> list[StagingText]:
     return [StagingText(f"{prefix} {i}: a reasonable point, kindly made.") for i in range(n)]
 
 
-def create_staging(conn: duckdb.DuckDBPyConnection, texts: Sequence[StagingText]) -> None:
+def create_staging(
+    conn: duckdb.DuckDBPyConnection, texts: Sequence[StagingText], dataset_source: str = "prism"
+) -> None:
     """A table shaped like the dbt model ``staging.stg_prism__texts``."""
     conn.execute("create schema if not exists staging")
     conn.execute(
@@ -56,16 +58,16 @@ def create_staging(conn: duckdb.DuckDBPyConnection, texts: Sequence[StagingText]
                 t.language_flag == "en",
                 t.text.strip() in ("", "EMPTY STRING"),
                 len(t.text.encode("utf-8")),
-                "synthetic",
+                dataset_source,
             ]
             for t in texts
         ],
     )
 
 
-def make_warehouse(path: Path, texts: Sequence[StagingText]) -> Path:
+def make_warehouse(path: Path, texts: Sequence[StagingText], dataset_source: str = "prism") -> Path:
     with duckdb.connect(str(path)) as conn:
-        create_staging(conn, texts)
+        create_staging(conn, texts, dataset_source)
     return path
 
 

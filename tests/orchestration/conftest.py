@@ -1,0 +1,93 @@
+"""The whole pipeline materialised once per session on small synthetic data.
+
+The integration test, the browser test and the analyst-SQL test all read this one instance: a
+temporary ``DAGSTER_HOME`` (so the webserver shows its runs), a temporary DuckDB file, and fits
+sampled with the ``quick`` profile.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.settings import REPO_ROOT
+
+# The per-conversation-type fits run the same code as the all-data ones; leaving them out keeps
+# the session's sampling time modest.
+FITS = (
+    "top_scored__all",
+    "log_score__all",
+    "log_score_toxicity_interaction__all",
+    "moderation__all",
+    *(
+        f"mirroring__response_{a}"
+        for a in (
+            "toxicity",
+            "affinity",
+            "compassion",
+            "curiosity",
+            "reasoning_nuance",
+            "personal_story",
+            "respect",
+        )
+    ),
+)
+
+
+@dataclass(frozen=True)
+class MaterializedInstance:
+    dagster_home: Path
+    env: dict[str, str]
+    result: dg.ExecuteInProcessResult
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(self.env["PRISM_WAREHOUSE_DB"])
+
+
+@pytest.fixture(scope="session")
+def materialized_instance(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[MaterializedInstance]:
+    root = tmp_path_factory.mktemp("pipeline")
+    home = root / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        "DAGSTER_HOME": str(home),
+        "PRISM_DATA_DIR": str(root / "data"),
+        "PRISM_WAREHOUSE_DB": str(root / "data" / "warehouse.duckdb"),
+        "PRISM_SOURCE": "synthetic",
+        "PRISM_SYNTHETIC_SCALE": "small",
+        "PRISM_FIT_PROFILE": "quick",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        patch.delenv("PERSPECTIVE_API_KEY", raising=False)
+        from orchestration.assets.analysis import StanSettings
+        from orchestration.definitions import defs
+
+        selection = dg.AssetSelection.all() - dg.AssetSelection.keys(
+            *(
+                key
+                for key in defs.resolve_asset_graph().get_all_asset_keys()
+                if key.path[0] == "analysis"
+                and key.path[-1].startswith("fit_")
+                and key.path[-1].removeprefix("fit_") not in FITS
+            )
+        )
+        with dg.DagsterInstance.get() as instance:
+            result = dg.materialize(
+                list(defs.assets),
+                selection=selection,
+                instance=instance,
+                resources={**defs.resources, "stan_settings": StanSettings(profile="quick")},
+                raise_on_error=False,
+            )
+            yield MaterializedInstance(home, env, result)

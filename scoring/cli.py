@@ -68,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.qps is not None:
             overrides["qps"] = args.qps
         config = ScoringConfig.from_env(**overrides)
-        report = run_scoring(store, os.environ.get("PERSPECTIVE_API_KEY") or None, config)
+        key = os.environ.get("PERSPECTIVE_API_KEY") or None
+        if key is None:
+            print("PERSPECTIVE_API_KEY is not set; nothing can be scored", file=sys.stderr)
+            return 2
+        report = run_scoring(store, key, config)
     print(report.progress.summary())
     if report.aborted:
         print(f"stopped: {report.aborted}", file=sys.stderr)

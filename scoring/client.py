@@ -151,9 +151,11 @@ class PerspectiveClient:
         error_type, message = _error_type(response), _error_message(response) or excerpt
         message = self.redact(message)
         if status in (401, 403) or error_type == "API_KEY_INVALID":
-            raise RunAbortedError(
-                error_type or "PERMISSION_DENIED", message, text_hash=text_hash, http_status=status
-            )
+            # Always a run-level type, whatever reason Google gives, so the text stays pending.
+            kind = "API_KEY_INVALID" if error_type == "API_KEY_INVALID" else "PERMISSION_DENIED"
+            if error_type and error_type != kind:
+                message = f"{error_type}: {message}"
+            raise RunAbortedError(kind, message, text_hash=text_hash, http_status=status)
         if status in (404, 410):
             raise RunAbortedError(
                 "ENDPOINT_GONE",

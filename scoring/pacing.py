@@ -2,9 +2,10 @@
 
 Perspective enforces its quota per minute (``AnalyzeRequestsPerMinutePerProject``), so the rate
 is held by a leaky bucket (aiolimiter) whose burst is small enough that no quota window (60
-seconds for the real API) can exceed ``window * qps`` requests, and every attempt, retries included, passes through it. A sliver of
-headroom absorbs the jitter between our send times and the server's arrival times, which would
-otherwise push an occasional window one request over and earn a 429.
+seconds for the real API) can exceed ``window * qps`` requests, and every attempt, retries
+included, passes through it. A sliver of headroom absorbs the jitter between our send times
+and the server's arrival times, which would otherwise push an occasional window one request
+over and earn a 429.
 """
 
 from __future__ import annotations

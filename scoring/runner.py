@@ -115,7 +115,9 @@ class Progress:
     skipped: int = 0
     requests: int = 0
     started: float = field(default_factory=time.monotonic)
+    # Final outcomes by type (``skipped:<reason>`` for policy skips) ...
     errors: Counter[str] = field(default_factory=Counter)
+    # ... and every transient failure of an attempt, whether or not a retry followed.
     retried: Counter[str] = field(default_factory=Counter)
 
     @property

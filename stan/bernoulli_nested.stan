@@ -4,6 +4,7 @@
 //
 // brms formula: y ~ X + (1 | user / conversation) + (1 | model),
 // family = bernoulli("logit"). Non-centred intercepts, centred predictors.
+// Names follow brms: N_* count the levels of a grouping, J_* index them.
 //
 // Priors: b ~ normal(0, prior_b_sd). The paper used sd 1e6 (flat in
 // practice); the default the Python side passes is 2.5, weakly informative

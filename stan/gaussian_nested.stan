@@ -6,6 +6,12 @@
 // The reference for gaussian_nested_marginal.stan, which integrates r_user and
 // r_conv out analytically and is much faster; both take the same data and
 // priors, and a test checks that their posteriors agree.
+// Names follow brms: N_* count the levels of a grouping, J_* index them.
+//
+// Priors (the same in both Gaussian programs): b ~ normal(0, prior_b_sd),
+// 2.5 by default (weakly informative for predictors on a 0..1 probability
+// scale) or 1e6 as the paper reports; Intercept ~ student_t(3, mean(y),
+// prior_scale) and every sd ~ half student_t(3, 0, prior_scale), as brms.
 data {
   int<lower=1> N;  // number of responses
   int<lower=1> K;  // number of predictors

@@ -5,8 +5,15 @@
 // brms formula: y ~ X + (1 | user / conversation) + (1 | model)
 //   y_i = Intercept + Xc_i * b + r_model[m_i] + u[g_i] + v[c_i] + e_i
 //   u ~ normal(0, sd_user), v ~ normal(0, sd_conv), e ~ normal(0, sigma)
-// Same data block, parameters and priors as gaussian_nested.stan, so the two
-// programs have the same posterior for every parameter they share.
+// Same data block (plus save_group), parameters and priors as
+// gaussian_nested.stan, so the two programs have the same posterior for every
+// parameter they share.
+// Names follow brms: N_* count the levels of a grouping, J_* index them.
+//
+// Priors (the same in both Gaussian programs): b ~ normal(0, prior_b_sd),
+// 2.5 by default (weakly informative for predictors on a 0..1 probability
+// scale) or 1e6 as the paper reports; Intercept ~ student_t(3, mean(y),
+// prior_scale) and every sd ~ half student_t(3, 0, prior_scale), as brms.
 //
 // Derivation of the marginal likelihood. Let e = y - Intercept - Xc * b
 // - r_model[m] be the residual before the two integrated intercepts. For

@@ -1,18 +1,47 @@
-"""Every dbt model and seed as an asset, every dbt test as an asset check."""
+"""Every dbt model and seed as an asset, every dbt test as an asset check.
 
+The dbt project is split in two ``@dbt_assets`` definitions because scoring sits in the middle
+of it: the PRISM staging models (which produce ``staging/stg_prism__texts``, the texts to score)
+run before ``raw/text_scores``, and everything that reads scores runs after. One definition on
+both sides of the scoring asset would make Dagster cut the dbt op into pieces whose tests can run
+before the models they check.
+"""
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import DBT_PROJECT, TRANSLATOR
 
+BEFORE_SCORING = "path:dbt_project/models/staging/prism resource_type:seed"
+# "buildable": a test runs in the op that builds the last of its parents, never before them
+# (dbt's default, "eager", would run a mart's relationship test with the staging models).
+BUILD = ["build", "--indirect-selection", "buildable"]
+
 
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
+    select=BEFORE_SCORING,
+    name="dbt_prism_staging",
     pool="duckdb_writer",
 )
-def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """The staging, intermediate and mart models, built and tested with ``dbt build``."""
-    yield from dbt.cli(["build"], context=context).stream()
+def dbt_prism_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """The PRISM staging views and the seeds, built and tested with ``dbt build``."""
+    yield from dbt.cli(BUILD, context=context).stream()
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+    exclude=BEFORE_SCORING,
+    name="dbt_warehouse",
+    pool="duckdb_writer",
+)
+def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Score staging, the intermediate models and the marts, built and tested with ``dbt build``."""
+    yield from dbt.cli(BUILD, context=context).stream()
+
+
+DBT_ASSETS = [dbt_prism_staging, dbt_warehouse]

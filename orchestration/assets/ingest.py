@@ -1,12 +1,11 @@
 """The four PRISM files as raw DuckDB tables, one asset per file, with rejects kept and counted."""
 
-
 from functools import cache
 
 import dagster as dg
 
-from orchestration.prism.files import PRISM_FILES
-from orchestration.prism.load import load_prism_file
+from orchestration.prism.files import REJECTS_TABLE, file_spec
+from orchestration.prism.load import LoadReport, find_prism_file, load_prism_file
 from orchestration.prism.source import ResolvedSource, resolve_source
 from orchestration.resources import PrismSourceResource, WarehouseResource
 
@@ -30,14 +29,14 @@ def raw_key(kind: str) -> dg.AssetKey:
 
 
 def _build_ingest_asset(kind: str) -> dg.AssetsDefinition:
-    spec = PRISM_FILES[kind]
+    spec = file_spec(kind)
 
     @dg.asset(
         key=raw_key(kind),
         group_name="prism",
         deps=[raw_key(parent) for parent in PARENTS[kind]],
         pool="duckdb_writer",
-        description=f"PRISM's {spec.file_name} as published, one row per loaded line (raw.prism_{kind}).",
+        description=f"PRISM's {spec.filename} as published: one row per loaded line.",
         check_specs=[dg.AssetCheckSpec("lines_reconcile", asset=raw_key(kind))],
         kinds={"duckdb"},
     )
@@ -53,15 +52,15 @@ def _build_ingest_asset(kind: str) -> dg.AssetsDefinition:
             report = load_prism_file(
                 con,
                 kind,
-                source.directory / spec.file_name,
+                find_prism_file(source.directory, kind),
                 dataset_source=source.dataset_source,
                 dataset_revision=source.dataset_revision,
             )
-            loaded = con.execute(f"select count(*) from raw.prism_{kind}").fetchone()[0]
+            loaded = con.execute(f"select count(*) from {spec.table}").fetchone()[0]
             rejected = con.execute(
-                "select count(*) from raw.prism_rejects where file = ?", [spec.file_name]
+                f"select count(*) from {REJECTS_TABLE} where file = ?", [spec.filename]
             ).fetchone()[0]
-        yield dg.MaterializeResult(metadata=report.dagster_metadata())
+        yield dg.MaterializeResult(metadata=_metadata(report, source))
         reconciles = report.lines_read == loaded + rejected
         yield dg.AssetCheckResult(
             check_name="lines_reconcile",
@@ -76,6 +75,31 @@ def _build_ingest_asset(kind: str) -> dg.AssetsDefinition:
         )
 
     return _ingest
+
+
+def _metadata(report: LoadReport, source: ResolvedSource) -> dict[str, object]:
+    return {
+        "dataset_source": report.dataset_source,
+        "dataset_revision": report.dataset_revision,
+        "source": source.description,
+        "fingerprint": report.fingerprint,
+        "lines_read": report.lines_read,
+        "rows_loaded": report.rows_loaded,
+        "rows_rejected": report.rows_rejected,
+        "reject_reasons": dg.MetadataValue.json(report.reject_reasons),
+        "unchanged_since_last_load": report.skipped,
+        "seconds": round(report.seconds, 2),
+        "preview": dg.MetadataValue.md(_preview_markdown(report.preview)),
+    }
+
+
+def _preview_markdown(rows: list[dict[str, str]]) -> str:
+    if not rows:
+        return "(no rows)"
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(row[c])[:60] for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 INGEST_ASSETS = [_build_ingest_asset(kind) for kind in PARENTS]

@@ -236,6 +236,8 @@ def text_scores(
             }
             return dg.MaterializeResult(metadata=metadata)
 
+        if not key:
+            raise dg.Failure("scorer 'perspective' needs PERSPECTIVE_API_KEY to be set")
         qps = config.qps if config.qps is not None else perspective.rate()
         budget = config.max_requests
         if config.run_window_minutes is not None:

@@ -72,13 +72,17 @@ class FitData:
 
     spec: AnalysisSpec
     stan: NestedData
-    terms: tuple[str, ...]
     user_ids: tuple[str, ...]  # r_user[g] belongs to user_ids[g - 1]
     conversation_ids: tuple[str, ...]
     model_names: tuple[str, ...]
     fingerprint: str  # sha256 of the rows used, in their canonical order
     n_rows_in: int
     rows_dropped: dict[str, int]  # reason -> rows, in the order the filters ran
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Coefficient names, in the order of ``b``."""
+        return self.spec.terms
 
 
 def term_column(term: str) -> str:
@@ -142,11 +146,10 @@ def build_fit_data(
     and the fingerprint do not depend on the snapshot's row order.
     """
     options = options or AnalysisOptions()
-    missing = [
-        c
-        for c in (*ID_COLUMNS, spec.outcome, *term_columns(spec.terms), *COMPLETE_COLUMNS)
-        if c not in snapshot.columns
-    ]
+    needed = [*ID_COLUMNS, spec.outcome, *term_columns(spec.terms)]
+    if options.complete_attributes:
+        needed += COMPLETE_COLUMNS
+    missing = [c for c in dict.fromkeys(needed) if c not in snapshot.columns]
     if missing:
         raise KeyError(f"snapshot lacks columns {missing} needed by {spec.name}")
     rows, dropped = select_rows(snapshot, spec, options)
@@ -192,7 +195,6 @@ def build_fit_data(
     return FitData(
         spec=spec,
         stan=record,
-        terms=spec.terms,
         user_ids=user_ids,
         conversation_ids=conversation_ids,
         model_names=model_names,

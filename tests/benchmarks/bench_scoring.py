@@ -1,7 +1,9 @@
 """Scoring throughput against the fake Perspective at a real quota with transient faults.
 
 5,000 distinct texts, a quota of 600 requests a minute (10 QPS) and 5% injected faults (500s,
-503 bursts, slow answers, dropped connections, truncated JSON). Rates come from the server's own
+503 bursts, slow answers, dropped connections, truncated JSON). A 503 burst also fails the next
+two requests and a slow answer still succeeds, so the share of faulted requests reported is a
+little above 5%. Rates come from the server's own
 arrival timestamps, so they measure what the quota enforcer saw, not what the client believes it
 sent. The full run takes about nine minutes; ``quick=True`` scores 300 texts (about 35 s).
 """

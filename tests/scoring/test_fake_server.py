@@ -103,7 +103,8 @@ def test_utf16_span_offsets(server: FakePerspectiveServer) -> None:
                 "requestedAttributes": {"TOXICITY": {}},
                 "context": {"entries": [], "articleAndParentComment": {}},
             },
-            "Context can have either entries or article_and_parent_comment, but both fields were populated.",
+            "Context can have either entries or article_and_parent_comment, but both fields "
+            "were populated.",
             "INVALID_REQUEST",
         ),
         (

@@ -51,8 +51,8 @@ def synthetic_style_file(path: Path) -> Path:
 
 def table(store: ScoreStore, scorer: str) -> list[tuple]:
     return store.conn.execute(
-        "select text_hash, attribute, value, scorer_version, scored_at, policy from raw.text_scores "
-        "where scorer = ? order by 1, 2",
+        "select text_hash, attribute, value, scorer_version, scored_at, policy "
+        "from raw.text_scores where scorer = ? order by 1, 2",
         [scorer],
     ).fetchall()
 

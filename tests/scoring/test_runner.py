@@ -154,8 +154,8 @@ def test_text_rejection_recorded_once_and_never_resent(tmp_path: Path) -> None:
         with ScoreStore.open(db) as store:
             second = run_scoring(store, API_KEY, scoring_config(server))
             row = store.conn.execute(
-                "select outcome, error_type, http_status, message, attempts from raw.text_score_failures "
-                "where text_hash = ?",
+                "select outcome, error_type, http_status, message, attempts "
+                "from raw.text_score_failures where text_hash = ?",
                 [spanish.text_hash],
             ).fetchone()
         assert len(analyze_log(server)) == sent_first == 4
@@ -306,3 +306,16 @@ def test_bridging_attributes_are_english_only() -> None:
     assert all(ATTRIBUTE_LANGUAGES[a] == frozenset({"en"}) for a in BRIDGING_ATTRIBUTES)
     assert "es" in ATTRIBUTE_LANGUAGES["TOXICITY"]
     assert set(PAPER_ATTRIBUTES) == set(BRIDGING_ATTRIBUTES) | {"TOXICITY"}
+
+
+def test_endpoint_gone_after_shutdown_stops_at_once(tmp_path: Path) -> None:
+    db = make_warehouse(tmp_path / "w.duckdb", english_texts(20))
+    with fake_server(gone=True) as server, ScoreStore.open(db) as store:
+        report = run_scoring(store, API_KEY, scoring_config(server, concurrency=2))
+        sent = len(server.log)
+        pending = store.conn.execute(
+            "select count(*) from raw.text_score_failures where error_type <> 'ENDPOINT_GONE'"
+        ).fetchone()
+    assert report.aborted and "Perspective may be shut down" in report.aborted
+    assert sent <= 2
+    assert pending == (0,)

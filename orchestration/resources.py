@@ -27,7 +27,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class PrismSourceResource(dg.ConfigurableResource):
-    """Where the PRISM files come from (``PRISM_SOURCE``): huggingface, synthetic, a directory, auto."""
+    """Where the PRISM files come from (``PRISM_SOURCE``): huggingface, synthetic, dir or auto."""
 
     source: str = ""
 

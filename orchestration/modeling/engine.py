@@ -147,9 +147,28 @@ def _sample_pystan(
         max_depth=profile.max_treedepth,
     )
     done = time.perf_counter()
+    _release_httpstan_workers()
     idata = az.from_pystan(posterior=fit, posterior_model=model, coords=coords, dims=dims)
     version = f"pystan {stan.__version__}, httpstan {httpstan.__version__}"
     return SampleResult(idata, "pystan", version, built - start, done - built)
+
+
+def _release_httpstan_workers() -> None:
+    """End httpstan's sampling processes and leave an idle pool in their place.
+
+    httpstan keeps a module-level process pool whose workers are not daemons. When the process
+    that sampled is itself a multiprocessing child (Dagster's multiprocess executor runs every
+    step so), its exit handler joins those workers before the pool is shut down, and the step
+    never exits. An unused pool starts no processes, so the next fit still works.
+    """
+    import multiprocessing
+
+    import httpstan.services_stub as stub
+
+    stub.executor.shutdown(wait=True)
+    stub.executor = concurrent.futures.ProcessPoolExecutor(
+        mp_context=multiprocessing.get_context("fork"), initializer=stub.init_worker
+    )
 
 
 def _sample_cmdstanpy(

@@ -70,18 +70,11 @@ def materialized_instance(
         for name, value in env.items():
             patch.setenv(name, value)
         patch.delenv("PERSPECTIVE_API_KEY", raising=False)
-        from orchestration.assets.analysis import StanSettings
+        from orchestration.assets.analysis import SPECS, StanSettings, fit_key
         from orchestration.definitions import defs
 
-        selection = dg.AssetSelection.all() - dg.AssetSelection.keys(
-            *(
-                key
-                for key in defs.resolve_asset_graph().get_all_asset_keys()
-                if key.path[0] == "analysis"
-                and key.path[-1].startswith("fit_")
-                and key.path[-1].removeprefix("fit_") not in FITS
-            )
-        )
+        left_out = [fit_key(spec) for spec in SPECS if spec.name not in FITS]
+        selection = dg.AssetSelection.all() - dg.AssetSelection.assets(*left_out)
         with dg.DagsterInstance.get() as instance:
             result = dg.materialize(
                 list(defs.assets),

@@ -121,6 +121,8 @@ def test_global_lineage_shows_the_chain_from_prism_to_the_fits(
     wait_until_loaded(page)
     screenshot(page, "lineage_chain")
     shown = node_names(page)
+    fit_node = page.locator("svg foreignObject", has=page.locator(f'[data-tooltip="{FIT}"]'))
+    expect(fit_node).to_contain_text("Materialized")
     missing = [name for name in CHAIN if name not in shown]
     assert not missing, f"lineage lacks {missing}; it shows {sorted(shown)}"
     # Only the selected path is drawn: the other fits are not on it.

@@ -1,0 +1,97 @@
+"""The code location loads, and its lineage runs from every raw table to every mart and fit."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.definitions import defs
+
+RAW_TABLES = [
+    dg.AssetKey(["raw", name])
+    for name in ("prism_survey", "prism_conversations", "prism_utterances", "prism_metadata")
+]
+SCORES = dg.AssetKey(["raw", "text_scores"])
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return defs.resolve_asset_graph()
+
+
+def _ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
+    seen: set[dg.AssetKey] = set()
+    frontier = [key]
+    while frontier:
+        for parent in graph.get(frontier.pop()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                frontier.append(parent)
+    return seen
+
+
+def test_groups_are_the_documented_layers(graph) -> None:
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == {"prism", "scores", "staging", "intermediate", "marts", "analysis"}
+
+
+MARTS = [
+    dg.AssetKey(["marts", name])
+    for name in (
+        "fct_responses",
+        "dim_participants",
+        "fct_text_attributes",
+        "fct_conversations",
+        "fct_interactions",
+        "dim_models",
+    )
+]
+
+
+def test_every_mart_descends_from_the_raw_layer(graph) -> None:
+    for mart in MARTS:
+        assert set(RAW_TABLES) & _ancestors(graph, mart), mart.to_user_string()
+    # The mart the fits read joins every raw file and the scores.
+    assert {*RAW_TABLES, SCORES} <= _ancestors(graph, dg.AssetKey(["marts", "fct_responses"]))
+
+
+def test_every_raw_table_feeds_the_marts(graph) -> None:
+    reached = set().union(*(_ancestors(graph, mart) for mart in MARTS))
+    assert {*RAW_TABLES, SCORES} <= reached
+
+
+def test_every_fit_reads_the_marts_through_the_snapshot(graph) -> None:
+    fits = [
+        k
+        for k in graph.get_all_asset_keys()
+        if k.path[-1].startswith("fit_l")
+        or k.path[-1].startswith("fit_t")
+        or k.path[-1].startswith("fit_m")
+    ]
+    assert len(fits) == 17
+    for fit in fits:
+        ancestors = _ancestors(graph, fit)
+        assert dg.AssetKey(["analysis", "model_snapshot"]) in ancestors
+        assert {*RAW_TABLES, SCORES} <= ancestors
+
+
+def test_writers_share_the_duckdb_pool() -> None:
+    pools = {
+        key.to_user_string(): assets_def.op.pool
+        for assets_def in defs.assets
+        if isinstance(assets_def, dg.AssetsDefinition)
+        for key in assets_def.keys
+    }
+    for key in (
+        "raw/prism_survey",
+        "raw/text_scores",
+        "marts/fct_responses",
+        "analysis/hypotheses",
+    ):
+        assert pools[key] == "duckdb_writer", key
+
+
+def test_main_job_and_scoring_schedule_resolve() -> None:
+    assert defs.resolve_job_def("main_job") is not None
+    schedule = defs.resolve_schedule_def("score_texts_hourly")
+    assert schedule.cron_schedule == "0 * * * *"

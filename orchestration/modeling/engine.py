@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import hashlib
+import multiprocessing
 import os
 import shutil
 import time
@@ -147,7 +148,8 @@ def _sample_pystan(
         max_depth=profile.max_treedepth,
     )
     done = time.perf_counter()
-    _release_httpstan_workers()
+    if multiprocessing.parent_process() is not None:
+        _release_httpstan_workers()
     idata = az.from_pystan(posterior=fit, posterior_model=model, coords=coords, dims=dims)
     version = f"pystan {stan.__version__}, httpstan {httpstan.__version__}"
     return SampleResult(idata, "pystan", version, built - start, done - built)
@@ -159,10 +161,9 @@ def _release_httpstan_workers() -> None:
     httpstan keeps a module-level process pool whose workers are not daemons. When the process
     that sampled is itself a multiprocessing child (Dagster's multiprocess executor runs every
     step so), its exit handler joins those workers before the pool is shut down, and the step
-    never exits. An unused pool starts no processes, so the next fit still works.
+    never exits. Only such children release the pool: elsewhere the workers are reused, because
+    forking fresh ones from a process that has started threads is not safe.
     """
-    import multiprocessing
-
     import httpstan.services_stub as stub
 
     stub.executor.shutdown(wait=True)

@@ -5,9 +5,15 @@
 // brms formula: y ~ X + (1 | user / conversation) + (1 | model)
 //   y_i = Intercept + Xc_i * b + r_model[m_i] + u[g_i] + v[c_i] + e_i
 //   u ~ normal(0, sd_user), v ~ normal(0, sd_conv), e ~ normal(0, sigma)
-// Same data block (plus save_group), parameters and priors as
-// gaussian_nested.stan, so the two programs have the same posterior for every
-// parameter they share.
+// Same data block (plus save_group) and priors as gaussian_nested.stan, so the
+// two programs have the same posterior for every parameter they share.
+//
+// The LLM intercepts are hierarchically centred, mu_model ~ normal(Intercept,
+// sd_model) with r_model = mu_model - Intercept, unlike the non-centred z_model
+// of the other programs: each of the 21 LLMs answers thousands of responses,
+// so its mean is pinned by the data, and the non-centred form then leaves
+// Intercept and the offsets trading off against each other (at full scale the
+// effective sample size of sd_model and Intercept fell to about 0.1 per draw).
 // Names follow brms: N_* count the levels of a grouping, J_* index them.
 //
 // Priors (the same in both Gaussian programs): b ~ normal(0, prior_b_sd),
@@ -124,13 +130,13 @@ parameters {
   real Intercept;  // intercept at the predictor means
   vector[K] b;  // coefficients
   real<lower=0> sd_model;  // sd of the LLM intercepts
-  vector[N_model] z_model;  // standardised LLM intercepts
+  vector[N_model] mu_model;  // LLM means of the outcome at predictor means
   real<lower=0> sd_user;  // sd of the participant intercepts
   real<lower=0> sd_conv;  // sd of the conversation intercepts
   real<lower=0> sigma;  // residual sd
 }
 transformed parameters {
-  vector[N_model] r_model = sd_model * z_model;
+  vector[N_model] r_model = mu_model - Intercept;
   real lprior = 0;
   lprior += normal_lpdf(b | 0, prior_b_sd);
   lprior += student_t_lpdf(Intercept | 3, mean_y, prior_scale);
@@ -164,7 +170,7 @@ model {
                       + (Q - var_c * dot_product(s, s ./ d)) / var_e
                       - var_u * dot_product(T, T ./ h));
   }
-  target += std_normal_lpdf(z_model);
+  target += normal_lpdf(mu_model | Intercept, sd_model);
   target += lprior;
 }
 generated quantities {

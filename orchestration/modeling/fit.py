@@ -50,7 +50,12 @@ def run_analysis(
     data = build_fit_data(snapshot, spec, options)
     record = data.stan
     coords: dict[str, list[object]] = {"term": list(data.terms), "model": list(data.model_names)}
-    dims = {"b": ["term"], "z_model": ["model"], "r_model": ["model"]}
+    dims = {"b": ["term"], "r_model": ["model"]}
+    dims |= (
+        {"mu_model": ["model"]}
+        if spec.program == "gaussian_nested_marginal"
+        else {"z_model": ["model"]}
+    )
     # The marginal program has no participant or conversation draws unless asked for them.
     if spec.program != "gaussian_nested_marginal" or record.save_group:
         coords |= {"user": list(data.user_ids), "conversation": list(data.conversation_ids)}

@@ -101,9 +101,9 @@ def bench(
                 result = sample(program, record.to_stan(), profile, engine=engine)
                 wall = time.perf_counter() - start
                 rows += fit_rows(name, result, truth, wall, note)
-                timings[f"{engine}/{program}"] = result.sample_seconds
-        marginal = timings.get(f"{engine}/gaussian_nested_marginal")
-        direct = timings.get(f"{engine}/gaussian_nested")
+                timings[f"{engine}/{spec.name}/{program}"] = result.sample_seconds
+        marginal = timings.get(f"{engine}/log_score__all/gaussian_nested_marginal")
+        direct = timings.get(f"{engine}/log_score__all/gaussian_nested")
         if marginal and direct:
             rows.append(
                 _row(

@@ -83,4 +83,6 @@ def materialized_instance(
                 resources={**defs.resources, "stan_settings": StanSettings(profile="quick")},
                 raise_on_error=False,
             )
-            yield MaterializedInstance(home, env, result)
+    # The environment is restored before any test runs, so no other suite sees these settings;
+    # tests that need them (the webserver, the SQL examples) take them from `env`.
+    yield MaterializedInstance(home, env, result)

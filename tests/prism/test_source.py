@@ -34,6 +34,7 @@ def environment(
     monkeypatch.setenv("PRISM_SYNTHETIC_SCALE", "small")
     monkeypatch.setenv("PRISM_HF_PROBE_TIMEOUT", "2")
     monkeypatch.delenv("PRISM_HF_REVISION", raising=False)
+    monkeypatch.delenv("PRISM_SOURCE", raising=False)
     monkeypatch.delenv("HF_TOKEN", raising=False)
     return monkeypatch
 

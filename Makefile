@@ -54,8 +54,9 @@ test: manifest
 test-fast: manifest
 	$(BIN)/pytest -m "not slow and not browser"
 
+# BENCH="bench_ingest bench_dbt" runs a subset; every figure of one benchmark comes from one run.
 bench: manifest
-	$(BIN)/python -m tests.benchmarks.run
+	$(BIN)/python -m tests.benchmarks.run $(if $(BENCH),--only $(BENCH))
 
 ui: manifest dagster-home
 	$(BIN)/dagster dev -m orchestration.definitions --host 127.0.0.1 --port $(UI_PORT)

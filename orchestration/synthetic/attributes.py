@@ -11,18 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from scoring.attributes import BRIDGING_ATTRIBUTES
+
 from .truth import ATTRIBUTES, Mirroring
 
-PERSPECTIVE: tuple[str, ...] = (
-    "TOXICITY",
-    "AFFINITY_EXPERIMENTAL",
-    "COMPASSION_EXPERIMENTAL",
-    "CURIOSITY_EXPERIMENTAL",
-    "NUANCE_EXPERIMENTAL",
-    "PERSONAL_STORY_EXPERIMENTAL",
-    "REASONING_EXPERIMENTAL",
-    "RESPECT_EXPERIMENTAL",
-)
+# The score file's columns: toxicity first, then the seven bridging attributes.
+PERSPECTIVE: tuple[str, ...] = ("TOXICITY", *BRIDGING_ATTRIBUTES)
 _COL = {name: i for i, name in enumerate(PERSPECTIVE)}
 # Predictor -> Perspective column, for the six that map one to one.
 _DIRECT = {

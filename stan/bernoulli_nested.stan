@@ -3,7 +3,12 @@
 // response the top-scored option of its turn).
 //
 // brms formula: y ~ X + (1 | user / conversation) + (1 | model),
-// family = bernoulli("logit"). Non-centred intercepts, centred predictors.
+// family = bernoulli("logit"). Centred predictors; non-centred participant
+// and conversation intercepts (a handful of responses each), but
+// hierarchically centred LLM means, mu_model ~ normal(Intercept, sd_model)
+// with r_model = mu_model - Intercept: each LLM answers thousands of
+// responses, and the non-centred form then mixes slowly in sd_model and
+// Intercept at PRISM's scale.
 // Names follow brms: N_* count the levels of a grouping, J_* index them.
 //
 // Priors: b ~ normal(0, prior_b_sd). The paper used sd 1e6 (flat in
@@ -40,14 +45,14 @@ parameters {
   real Intercept;  // intercept at the predictor means
   vector[K] b;  // coefficients
   real<lower=0> sd_model;  // sd of the LLM intercepts
-  vector[N_model] z_model;  // standardised LLM intercepts
+  vector[N_model] mu_model;  // LLM means of the log-odds at predictor means
   real<lower=0> sd_user;  // sd of the participant intercepts
   vector[N_user] z_user;  // standardised participant intercepts
   real<lower=0> sd_conv;  // sd of the conversation intercepts
   vector[N_conv] z_conv;  // standardised conversation intercepts
 }
 transformed parameters {
-  vector[N_model] r_model = sd_model * z_model;
+  vector[N_model] r_model = mu_model - Intercept;
   vector[N_user] r_user = sd_user * z_user;
   vector[N_conv] r_conv = sd_conv * z_conv;
   real lprior = 0;
@@ -66,7 +71,7 @@ model {
                                                + r_user[J_user]
                                                + r_conv[J_conv], b);
   }
-  target += std_normal_lpdf(z_model);
+  target += normal_lpdf(mu_model | Intercept, sd_model);
   target += std_normal_lpdf(z_user);
   target += std_normal_lpdf(z_conv);
   target += lprior;

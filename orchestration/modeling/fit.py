@@ -51,11 +51,8 @@ def run_analysis(
     record = data.stan
     coords: dict[str, list[object]] = {"term": list(data.terms), "model": list(data.model_names)}
     dims = {"b": ["term"], "r_model": ["model"]}
-    dims |= (
-        {"mu_model": ["model"]}
-        if spec.program == "gaussian_nested_marginal"
-        else {"z_model": ["model"]}
-    )
+    # Only the brms-style reference program keeps non-centred LLM intercepts.
+    dims["z_model" if spec.program == "gaussian_nested" else "mu_model"] = ["model"]
     # The marginal program has no participant or conversation draws unless asked for them.
     if spec.program != "gaussian_nested_marginal" or record.save_group:
         coords |= {"user": list(data.user_ids), "conversation": list(data.conversation_ids)}

@@ -2,7 +2,8 @@
 
 Each module returns rows ``{"benchmark", "metric", "value", "unit", "note"}``. Figures are taken
 in one run on one machine, so the ratios inside a benchmark are comparable; absolute seconds are
-only indicative of this machine.
+only indicative of this machine. ``--only`` reruns some modules and keeps the others' last rows
+(``results.json``), each module stamped with when it ran.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import json
 import os
 import platform
 import sys
@@ -17,6 +19,7 @@ import traceback
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("results.md")
+STORE = Path(__file__).with_name("results.json")
 MODULES = ("bench_ingest", "bench_dbt", "bench_scoring", "bench_stan")
 
 
@@ -31,31 +34,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=list(MODULES), help="benchmark modules to run")
     args = parser.parse_args(argv)
 
-    rows: list[dict[str, object]] = []
+    store: dict[str, dict[str, object]] = json.loads(STORE.read_text()) if STORE.exists() else {}
     failures: list[str] = []
     for name in args.only:
         print(f"== {name}", flush=True)
         try:
             module = importlib.import_module(f"tests.benchmarks.{name}")
-            rows.extend(module.bench())
+            rows = module.bench()
         except Exception:  # noqa: BLE001 - one failing benchmark must not hide the others' figures
             failures.append(name)
             traceback.print_exc()
+            continue
+        ran_at = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        store[name] = {"ran_at": ran_at, "rows": rows}
+    STORE.write_text(json.dumps(store, indent=1, default=str) + "\n")
 
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; "
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.",
+        f"Written by `make bench`; {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}. Each module's figures come from one run, at the "
+        "time shown beside it.",
         "",
         "| benchmark | metric | value | unit | note |",
         "|---|---|---|---|---|",
     ]
-    for row in rows:
-        lines.append(
-            f"| {row['benchmark']} | {row['metric']} | {_format_value(row['value'])} | "
-            f"{row.get('unit', '')} | {row.get('note', '')} |"
-        )
+    for name in MODULES:
+        if name not in store:
+            continue
+        for row in store[name]["rows"]:
+            lines.append(
+                f"| {row['benchmark']} | {row['metric']} | {_format_value(row['value'])} | "
+                f"{row.get('unit', '')} | {row.get('note', '')} (run {store[name]['ran_at']}) |"
+            )
     if failures:
         lines += ["", f"Failed (see the console): {', '.join(failures)}"]
     RESULTS.write_text("\n".join(lines) + "\n")

@@ -61,7 +61,9 @@ bench: manifest
 ui: manifest dagster-home
 	$(BIN)/dagster dev -m orchestration.definitions --host 127.0.0.1 --port $(UI_PORT)
 
+# The catalog (column types) comes from the DuckDB file; after `make run` it covers every model.
 docs: manifest
+	mkdir -p "$(dir $(PRISM_WAREHOUSE_DB))"
 	$(BIN)/dbt docs generate --project-dir . --profiles-dir .
 	$(BIN)/dbt docs serve --project-dir . --profiles-dir . --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 

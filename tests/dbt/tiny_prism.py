@@ -18,6 +18,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.synthetic.attributes import PERSPECTIVE
+
 MODELS: list[tuple[str, str]] = [
     ("command", "cohere"),
     ("claude-instant-1", "anthropic"),
@@ -27,16 +29,7 @@ MODELS: list[tuple[str, str]] = [
     ("luminous-supreme-control", "aleph"),
     ("meta-llama/Llama-2-7b-chat-hf", "huggingface_api"),
 ]
-ATTRIBUTES = [
-    "TOXICITY",
-    "AFFINITY_EXPERIMENTAL",
-    "COMPASSION_EXPERIMENTAL",
-    "CURIOSITY_EXPERIMENTAL",
-    "NUANCE_EXPERIMENTAL",
-    "PERSONAL_STORY_EXPERIMENTAL",
-    "REASONING_EXPERIMENTAL",
-    "RESPECT_EXPERIMENTAL",
-]
+ATTRIBUTES = list(PERSPECTIVE)
 USECASES = [
     "homework_assistance",
     "research",

@@ -10,21 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from orchestration.synthetic.attributes import PERSPECTIVE
 from scoring.attributes import PAPER_ATTRIBUTES
 from scoring.importers import ScoreImportError, import_scores
 from scoring.store import ScoreStore
 
-SYNTHETIC_COLUMNS = [
-    "text_hash",
-    "TOXICITY",
-    "AFFINITY_EXPERIMENTAL",
-    "COMPASSION_EXPERIMENTAL",
-    "CURIOSITY_EXPERIMENTAL",
-    "NUANCE_EXPERIMENTAL",
-    "PERSONAL_STORY_EXPERIMENTAL",
-    "REASONING_EXPERIMENTAL",
-    "RESPECT_EXPERIMENTAL",
-]
+SYNTHETIC_COLUMNS = ["text_hash", *PERSPECTIVE]
 
 
 def h(text: str) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .data import FitData, build_fit_data
 from .engine import Engine, SampleResult, SamplingProfile, sample
+from .inits import initial_values
 from .specs import AnalysisOptions, AnalysisSpec
 from .summaries import (
     DiagnosticThresholds,
@@ -59,7 +60,16 @@ def run_analysis(
         dims |= {"r_user": ["user"], "r_conv": ["conversation"]}
         if spec.program != "gaussian_nested_marginal":
             dims |= {"z_user": ["user"], "z_conv": ["conversation"]}
-    run = sample(spec.program, record.to_stan(), profile, engine=engine, coords=coords, dims=dims)
+    inits = initial_values(spec.program, record, profile.chains, profile.seed)
+    run = sample(
+        spec.program,
+        record.to_stan(),
+        profile,
+        engine=engine,
+        coords=coords,
+        dims=dims,
+        inits=inits,
+    )
 
     signs = paper_signs(paper, spec.analysis, spec.subset) if paper is not None else None
     summary = posterior_summary(

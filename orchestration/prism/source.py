@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 SYNTHETIC_SCALES = ("full", "small")
 SYNTHETIC_SEED = 0
+SYNTHETIC_PRESETS = ("paper", "recovery")  # as orchestration.synthetic.truth.PRESETS
 
 
 class SyntheticFallbackWarning(UserWarning):
@@ -84,20 +85,47 @@ def synthetic_scale() -> str:
     return scale
 
 
+def synthetic_truth() -> str:
+    """``PRISM_SYNTHETIC_TRUTH``: the planted truth, ``paper`` (default), ``recovery`` or the
+    path of a truth JSON (see docs/synthetic.md)."""
+    truth = os.environ.get("PRISM_SYNTHETIC_TRUTH", "paper").strip() or "paper"
+    if truth not in SYNTHETIC_PRESETS and not Path(truth).is_file():
+        raise ValueError(
+            f"PRISM_SYNTHETIC_TRUTH={truth!r}: expected one of {SYNTHETIC_PRESETS} or the path "
+            "of a truth JSON file"
+        )
+    return truth
+
+
 def _synthetic() -> ResolvedSource:
     scale = synthetic_scale()
-    directory = settings.data_dir() / "synthetic" / f"{scale}-seed{SYNTHETIC_SEED}"
+    truth = synthetic_truth()
+    # The paper preset keeps the historical names; any other truth gets its own directory.
+    label = "" if truth == "paper" else f"-truth-{_truth_label(truth)}"
+    directory = settings.data_dir() / "synthetic" / f"{scale}-seed{SYNTHETIC_SEED}{label}"
     if not all((directory / name).is_file() for name in FILENAMES):
-        _generate(directory, scale)
+        _generate(directory, scale, truth)
+    revision = f"synthetic:{scale}:seed={SYNTHETIC_SEED}"
+    if truth != "paper":
+        revision += f":truth={_truth_label(truth)}"
     return ResolvedSource(
         directory=directory,
         dataset_source="synthetic",
-        dataset_revision=f"synthetic:{scale}:seed={SYNTHETIC_SEED}",
-        description=f"synthetic PRISM ({scale} scale, seed {SYNTHETIC_SEED}) in {directory}",
+        dataset_revision=revision,
+        description=(
+            f"synthetic PRISM ({scale} scale, seed {SYNTHETIC_SEED}, truth {truth}) in {directory}"
+        ),
     )
 
 
-def _generate(directory: Path, scale: str) -> None:
+def _truth_label(truth: str) -> str:
+    if truth in SYNTHETIC_PRESETS:
+        return truth
+    # A truth file is named by its content, so an edited file never reuses old data.
+    return hashlib.sha256(Path(truth).read_bytes()).hexdigest()[:12]
+
+
+def _generate(directory: Path, scale: str, truth: str) -> None:
     # Imported here: generation pulls in numpy/pandas, which the other sources never need.
     from orchestration.synthetic import generate
 
@@ -106,7 +134,7 @@ def _generate(directory: Path, scale: str) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.parent.mkdir(parents=True, exist_ok=True)
     log.info("generating %s-scale synthetic PRISM into %s", scale, directory)
-    generate(staging, scale=scale, seed=SYNTHETIC_SEED)
+    generate(staging, scale=scale, seed=SYNTHETIC_SEED, truth=truth)
     shutil.rmtree(directory, ignore_errors=True)
     staging.rename(directory)
 

@@ -27,6 +27,7 @@ from orchestration.modeling.engine import (
     cmdstan_available,
     sample,
 )
+from orchestration.modeling.inits import initial_values
 from orchestration.modeling.simulate import PRISM_SCALE, Truth, simulate_outcome, simulate_snapshot
 from orchestration.modeling.specs import (
     AnalysisSpec,
@@ -98,7 +99,8 @@ def bench(
                     f"chains x {profile.warmup}+{profile.draws}"
                 )
                 start = time.perf_counter()
-                result = sample(program, record.to_stan(), profile, engine=engine)
+                inits = initial_values(program, record, profile.chains, profile.seed)
+                result = sample(program, record.to_stan(), profile, engine=engine, inits=inits)
                 wall = time.perf_counter() - start
                 rows += fit_rows(name, result, truth, wall, note)
                 timings[f"{engine}/{spec.name}/{program}"] = result.sample_seconds

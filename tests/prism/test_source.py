@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from orchestration.prism.download import PrismDownloadError
 from orchestration.prism.files import FILENAMES
 from orchestration.prism.lines import fingerprint
 from orchestration.prism.source import SyntheticFallbackWarning, resolve_source
+from orchestration.synthetic.truth import PRESETS
 from tests.prism.hf_server import FakeHub, serve
 from tests.prism.tiny import write_tiny
 
@@ -35,6 +37,7 @@ def environment(
     monkeypatch.setenv("PRISM_HF_PROBE_TIMEOUT", "2")
     monkeypatch.delenv("PRISM_HF_REVISION", raising=False)
     monkeypatch.delenv("PRISM_SOURCE", raising=False)
+    monkeypatch.delenv("PRISM_SYNTHETIC_TRUTH", raising=False)
     monkeypatch.delenv("HF_TOKEN", raising=False)
     return monkeypatch
 
@@ -89,6 +92,28 @@ def test_synthetic_is_generated_once(environment, shared_data_dir: Path) -> None
     stamp = (resolved.directory / "survey.jsonl").stat().st_mtime_ns
     assert resolve_source("synthetic").directory == resolved.directory
     assert (resolved.directory / "survey.jsonl").stat().st_mtime_ns == stamp
+
+
+def test_synthetic_truth_gets_its_own_directory_and_revision(
+    environment, shared_data_dir: Path
+) -> None:
+    environment.setenv("PRISM_SYNTHETIC_TRUTH", "recovery")
+    resolved = resolve_source("synthetic")
+    assert resolved.directory == shared_data_dir / "synthetic" / "small-seed0-truth-recovery"
+    assert resolved.dataset_revision == "synthetic:small:seed=0:truth=recovery"
+    planted = json.loads((resolved.directory / "truth.json").read_text())
+    assert planted["preset"] == "recovery"
+
+
+def test_synthetic_truth_must_name_a_preset_or_a_file(environment) -> None:
+    environment.setenv("PRISM_SYNTHETIC_TRUTH", "optimistic")
+    with pytest.raises(ValueError, match="PRISM_SYNTHETIC_TRUTH='optimistic'"):
+        resolve_source("synthetic")
+
+
+def test_synthetic_presets_match_the_generator() -> None:
+    # Declared twice so resolving a source never imports the generator's numpy stack.
+    assert source_module.SYNTHETIC_PRESETS == PRESETS
 
 
 def test_auto_falls_back_to_synthetic_loudly(environment, caplog: pytest.LogCaptureFixture) -> None:

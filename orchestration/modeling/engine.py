@@ -214,6 +214,8 @@ def _sample_cmdstanpy(
         adapt_delta=profile.adapt_delta,
         max_treedepth=profile.max_treedepth,
         inits=inits,
+        # CmdStan writes 6 significant figures by default; keep full precision, as PyStan does.
+        sig_figs=18,
         show_progress=False,
     )
     done = time.perf_counter()

@@ -99,7 +99,7 @@ def planted_coefficients(truth: dict, snapshot: pd.DataFrame) -> pd.DataFrame:
             continue
         used = _rows_used(snapshot, spec)
         # The generator reads "Prefer not to say" as 0; the warehouse makes it null.
-        mean_mod = {m: float(used[m].fillna(False).astype(float).mean()) for m in MODERATORS}
+        mean_mod = {m: float(used[m].astype("boolean").fillna(False).mean()) for m in MODERATORS}
         opening_toxicity = float(used["opening_prompt_toxicity"].mean())
 
         planted: dict[str, float] = {}

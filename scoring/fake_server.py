@@ -465,13 +465,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if reply.delay:
             time.sleep(reply.delay)
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # A client that timed out on a delayed reply has hung up, as a real one would.
+            self.close_connection = True
 
     def do_POST(self) -> None:
         self._serve("POST")

@@ -15,6 +15,14 @@ def small_snapshot() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def medium_snapshot() -> pd.DataFrame:
+    """About 12,000 responses: 300 participants, 1,500 conversations, for the analyses whose
+    participant-level or product terms need more participants to be pinned down. Cheap for the
+    marginal Gaussian program, whose gradient does not grow with the number of responses."""
+    return simulate_snapshot(n_users=300, n_conversations=1500, seed=11)
+
+
+@pytest.fixture(scope="session")
 def tiny_snapshot() -> pd.DataFrame:
     """About 500 responses, for the fits that only need to run, not to recover anything."""
     return simulate_snapshot(n_users=15, n_conversations=60, seed=5)

@@ -4,6 +4,7 @@ and the end-to-end `run_analysis`. Programs compile once (httpstan caches them o
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from orchestration.modeling.specs import (
     mirroring_specs,
     moderation_spec,
     top_scored_specs,
+    toxicity_interaction_spec,
 )
 from orchestration.modeling.summaries import SUMMARY_COLUMNS
 
@@ -34,6 +36,23 @@ TRUTH_1B = Truth(3.3, np.array([-0.66, -0.3, 0.18, -0.16, 1.22, -0.65, 0.4]), 0.
 TRUTH_3 = Truth(
     0.1, np.array([0.288, 0.056, 1.084, 0.034, -0.362, 0.045, -0.458]), 0.03, 0.04, 0.04, 0.1
 )
+# 1b's terms, then the prompt's toxicity and the product. The product of two small
+# probabilities varies little (its posterior sd is about 0.6 on the medium snapshot), so its
+# planted value is large enough for the correlation with the truth to measure recovery rather
+# than that one term's noise.
+TRUTH_INTERACTION = replace(TRUTH_1B, b=np.array([*TRUTH_1B.b, -0.3, 4.0]))
+# Analysis 2: 1b's attributes, four moderator main effects, then 28 moderator x attribute
+# products (moderator-major, as `moderation_spec` orders them), spread like Table 3.
+TRUTH_2 = replace(
+    TRUTH_1B,
+    b=np.concatenate(
+        [
+            TRUTH_1B.b,
+            [0.3, -0.2, 0.1, 0.25],
+            np.linspace(-1.2, 1.2, 28)[np.random.default_rng(5).permutation(28)],
+        ]
+    ),
+)
 RECOVERY = SamplingProfile("recovery", chains=2, warmup=300, draws=300, seed=7)
 
 
@@ -45,16 +64,26 @@ def simulated(snapshot: pd.DataFrame, spec: AnalysisSpec, truth: Truth, seed: in
     return simulate_outcome(build_fit_data(snapshot, spec).stan, truth, seed).data
 
 
-def assert_recovers(result: SampleResult, truth: Truth) -> None:
-    b = result.idata.posterior["b"].values.reshape(-1, len(truth.b))
-    lower, upper = np.quantile(b, [0.05, 0.95], axis=0)
-    covered = (lower <= truth.b) & (truth.b <= upper)
-    assert covered.mean() >= 0.8, f"90% intervals cover {covered.sum()} of {len(truth.b)}"
-    means = b.mean(axis=0)
-    assert np.corrcoef(means, truth.b)[0, 1] >= 0.95, (means, truth.b)
+def assert_recovers(results: SampleResult | Sequence[SampleResult], truth: Truth) -> None:
+    """The issue's recovery rule, over the coefficients of one fit or of replicated fits.
+
+    With few coefficients the share of covering 90% intervals is a coarse statistic (6 of 7
+    needed, which a calibrated posterior misses one seed in seven), so the analyses with
+    weakly identified terms pool replicated fits of independently simulated outcomes.
+    """
+    results = [results] if isinstance(results, SampleResult) else list(results)
+    draws = [r.idata.posterior["b"].values.reshape(-1, len(truth.b)) for r in results]
+    lower = np.concatenate([np.quantile(b, 0.05, axis=0) for b in draws])
+    upper = np.concatenate([np.quantile(b, 0.95, axis=0) for b in draws])
+    planted = np.tile(truth.b, len(results))
+    covered = (lower <= planted) & (planted <= upper)
+    assert covered.mean() >= 0.8, f"90% intervals cover {covered.sum()} of {len(planted)}"
+    means = np.concatenate([b.mean(axis=0) for b in draws])
+    assert np.corrcoef(means, planted)[0, 1] >= 0.95, (means, planted)
     # The programs centre X and recover the uncentred intercept in generated quantities.
-    intercept = result.idata.posterior["b_Intercept"].values.ravel()
-    assert abs(intercept.mean() - truth.intercept) < 4 * intercept.std()
+    for result in results:
+        intercept = result.idata.posterior["b_Intercept"].values.ravel()
+        assert abs(intercept.mean() - truth.intercept) < 4 * intercept.std()
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +113,22 @@ def test_recovers_1b_log_score(marginal_fit: SampleResult) -> None:
     assert sd["sigma"] == pytest.approx(TRUTH_1B.sigma, rel=0.05)
     assert sd["sd_conv"] == pytest.approx(TRUTH_1B.sd_conv, rel=0.3)
     assert sd["sd_user"] == pytest.approx(TRUTH_1B.sd_user, rel=0.5)
+
+
+def test_recovers_1b_toxicity_interaction(medium_snapshot: pd.DataFrame) -> None:
+    # Nine coefficients are too few for a steady coverage share: four replications, 36 intervals.
+    spec = toxicity_interaction_spec()
+    fits = [
+        fit(simulated(medium_snapshot, spec, TRUTH_INTERACTION, seed), spec.program, RECOVERY)
+        for seed in (51, 52, 53, 54)
+    ]
+    assert_recovers(fits, TRUTH_INTERACTION)
+
+
+def test_recovers_2_moderation(medium_snapshot: pd.DataFrame) -> None:
+    record = simulated(medium_snapshot, moderation_spec(), TRUTH_2, seed=61)
+    assert len(TRUTH_2.b) == record.K
+    assert_recovers(fit(record, "gaussian_nested_marginal", RECOVERY), TRUTH_2)
 
 
 def test_recovers_3_mirroring(small_snapshot: pd.DataFrame) -> None:

@@ -15,7 +15,7 @@ import dagster as dg
 import pandas as pd
 
 from orchestration import settings
-from orchestration.modeling.engine import profile_for
+from orchestration.modeling.engine import SamplingProfile, profile_for, with_overrides
 from orchestration.modeling.fit import run_analysis
 from orchestration.modeling.plots import coefficient_plot, figure_1
 from orchestration.modeling.specs import AnalysisOptions, AnalysisSpec, paper_specs
@@ -34,15 +34,32 @@ class StanSettings(dg.ConfigurableResource):
 
     ``profile`` is ``quick`` (tests), ``default`` (4 chains x 500 + 500) or ``paper``
     (4 x 1,000 + 1,000 for 1a/1b, 3,000 draws for 2 and 3); ``PRISM_FIT_PROFILE`` sets it.
+    Each of ``chains``, ``warmup``, ``draws``, ``seed``, ``adapt_delta`` and ``max_treedepth``
+    overrides the profile's value when set (in the launchpad's resource config, say).
     """
 
     profile: str = "default"
+    chains: int | None = None
+    warmup: int | None = None
+    draws: int | None = None
+    seed: int | None = None
+    adapt_delta: float | None = None
+    max_treedepth: int | None = None
     prior: str = "weak"
     turns: str = "all"
     english_only: bool = True
 
     def options(self) -> AnalysisOptions:
         return AnalysisOptions(english_only=self.english_only, turns=self.turns, prior=self.prior)
+
+    def sampling_profile(self, paper_id: str) -> SamplingProfile:
+        """The named profile for analysis `paper_id`, with every field set here replacing its."""
+        overrides = {
+            name: value
+            for name in ("chains", "warmup", "draws", "seed", "adapt_delta", "max_treedepth")
+            if (value := getattr(self, name)) is not None
+        }
+        return with_overrides(profile_for(self.profile, paper_id), **overrides)
 
 
 def fits_dir() -> Path:
@@ -157,11 +174,11 @@ def _build_fit_asset(spec: AnalysisSpec) -> dg.AssetsDefinition:
     def _fit(context: dg.AssetExecutionContext, stan_settings: StanSettings):
         snapshot = pd.read_parquet(snapshot_path())
         paper = read_paper_estimates()
-        profile = profile_for(stan_settings.profile, spec.paper_id)
+        profile = stan_settings.sampling_profile(spec.paper_id)
         files = FitFiles(fits_dir() / spec.name)
         context.log.info(
             f"Sampling {spec.name}: {profile.chains} chains x {profile.warmup} warmup "
-            f"+ {profile.draws} draws"
+            f"+ {profile.draws} draws, seed {profile.seed}, adapt_delta {profile.adapt_delta}"
         )
         result = run_analysis(
             spec,
@@ -194,6 +211,9 @@ def _build_fit_asset(spec: AnalysisSpec) -> dg.AssetsDefinition:
         metadata: dict[str, object] = {
             "engine": f"{result.run.engine} {result.run.engine_version}",
             "profile": profile.name,
+            "sampling": f"{profile.chains} chains x {profile.warmup} warmup + {profile.draws} "
+            f"draws, seed {profile.seed}, adapt_delta {profile.adapt_delta}, "
+            f"max_treedepth {profile.max_treedepth}",
             "rows": int(result.data.stan.N),
             "data_fingerprint": result.data.fingerprint,
             "dataset_source": dataset_source,

@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -57,6 +57,20 @@ def profile_for(name: str, paper_id: str) -> SamplingProfile:
     if name not in presets:
         raise ValueError(f"unknown sampling profile {name!r}; expected quick, default or paper")
     return presets[name]
+
+
+def with_overrides(profile: SamplingProfile, **fields: int | float) -> SamplingProfile:
+    """`profile` with some fields replaced; its name says so, so no fit passes as the preset."""
+    if not fields:
+        return profile
+    bad = {k: v for k, v in fields.items() if k != "seed" and v <= 0}
+    if bad or not 0 < fields.get("adapt_delta", 0.5) < 1:
+        raise ValueError(
+            f"sampling overrides out of range: {fields} (counts must be positive, "
+            "adapt_delta in (0, 1))"
+        )
+    name = profile.name + "+" + ",".join(f"{k}={v}" for k, v in sorted(fields.items()))
+    return replace(profile, name=name, **fields)
 
 
 @dataclass(frozen=True)

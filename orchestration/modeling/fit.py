@@ -94,6 +94,8 @@ def run_analysis(
                 "chains": profile.chains,
                 "warmup": profile.warmup,
                 "draws": profile.draws,
+                "seed": profile.seed,
+                "adapt_delta": profile.adapt_delta,
                 "n_rows": record.N,
                 "n_users": record.N_user,
                 "n_conversations": record.N_conv,
@@ -127,6 +129,10 @@ def _write_draws(
         "engine_version": run.engine_version,
         "profile": profile.name,
         "seed": profile.seed,
+        "chains": profile.chains,
+        "warmup": profile.warmup,
+        "draws": profile.draws,
+        "adapt_delta": profile.adapt_delta,
         "data_fingerprint": data.fingerprint,
     }
     idata.to_netcdf(str(path), engine="h5netcdf")

@@ -40,9 +40,11 @@ def test_planted_coefficients_follow_the_generators_score_and_mirroring_models()
 
     # Mirroring: Table 4's B[predictor][response].
     B = truth["mirroring"]["B"]
-    assert planted["mirroring", "response_compassion", "opening_prompt_toxicity"] == (
-        B["toxicity"]["compassion"]
+    assert (
+        planted["mirroring", "response_compassion", "opening_prompt_toxicity"]
+        == (B["toxicity"]["compassion"])
     )
-    assert planted["mirroring", "response_respect", "opening_prompt_curiosity"] == (
-        B["curiosity"]["respect"]
+    assert (
+        planted["mirroring", "response_respect", "opening_prompt_curiosity"]
+        == (B["curiosity"]["respect"])
     )

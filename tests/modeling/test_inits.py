@@ -44,7 +44,11 @@ def test_every_parameter_gets_a_start_of_its_declared_size(
         for name, value in start.items():
             assert np.size(value) == sizes.get(name, 1), name
             assert np.all(np.isfinite(value)), name
-        assert all(start[s] > 0 for s in ("sd_model", "sd_user", "sd_conv"))
+        if program == "gaussian_nested_marginal":
+            assert start["sd_model"] > 0 and start["sd_nested"] > 0
+            assert 0 < start["share_user"] < 1
+        else:
+            assert all(start[s] > 0 for s in ("sd_model", "sd_user", "sd_conv"))
 
 
 def test_starts_sit_on_the_outcome_scale_and_differ_between_chains(

@@ -59,8 +59,10 @@ def coefficient_plot(
         ax.axvline(0.0, color="0.6", lw=0.8, ls="--")
         ax.hlines(y, panel["q5"], panel["q95"], color="tab:blue", lw=2.2)
         ax.plot(panel["mean"], y, "o", color="tab:blue", ms=5, label="this fit (90% interval)")
+        extent = np.abs(panel[["q5", "q95"]].to_numpy()).ravel()
         if paper is not None:
             published = paper[(paper["subset"] == subset) & paper["term"].isin(PAPER_ORDER)]
+            extent = np.concatenate([extent, np.abs(published["estimate"].to_numpy(float))])
             ax.plot(
                 published["estimate"],
                 [positions[t] for t in published["term"]],
@@ -73,12 +75,14 @@ def coefficient_plot(
         ax.set_title(subset)
         ax.set_xlabel("coefficient")
         ax.grid(axis="x", color="0.9")
-        span = max(2.0, float(np.nanmax(np.abs(panel[["q5", "q95"]].to_numpy()))) * 1.1)
+        span = max(2.0, float(np.nanmax(extent)) * 1.1)
         ax.set_xlim(-span, span)
     axes[0][0].set_yticks(list(positions.values()), [label(t) for t in positions])
-    axes[0][-1].legend(loc="lower right", fontsize=7, frameon=False)
+    # Below the panels: inside one, the legend covers the bottom row's markers.
+    handles, labels = axes[0][-1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=7, frameon=False)
     fig.suptitle(title or analysis)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     return _save(fig, path)
 
 

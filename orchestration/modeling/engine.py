@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import arviz as az
 
+from orchestration.modeling.pystan_build import ensure_built
 from orchestration.settings import REPO_ROOT, data_dir
 
 STAN_DIR = REPO_ROOT / "stan"
@@ -161,7 +162,9 @@ def _sample_pystan(
 
     start = time.perf_counter()
     # httpstan caches the compiled module by program text under ~/.cache/httpstan.
-    model = stan.build(program_path(program).read_text(), data=dict(data), random_seed=profile.seed)
+    code = program_path(program).read_text()
+    ensure_built(code)
+    model = stan.build(code, data=dict(data), random_seed=profile.seed)
     built = time.perf_counter()
     starts = {"init": inits} if inits is not None else {}
     fit = model.sample(

@@ -48,6 +48,7 @@ def run_analysis(
     paper's; without it the direction is the sign of our posterior mean.
     """
     options = options or AnalysisOptions()
+    spec = spec.with_prompt(options.prompt)
     data = build_fit_data(snapshot, spec, options)
     record = data.stan
     coords: dict[str, list[object]] = {"term": list(data.terms), "model": list(data.model_names)}
@@ -96,7 +97,9 @@ def run_analysis(
                 "draws": profile.draws,
                 "seed": profile.seed,
                 "adapt_delta": profile.adapt_delta,
+                "prompt": options.prompt,
                 "n_rows": record.N,
+                "n_rows_dropped": sum(data.rows_dropped.values()),
                 "n_users": record.N_user,
                 "n_conversations": record.N_conv,
                 "n_models": record.N_model,

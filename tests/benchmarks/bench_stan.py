@@ -28,7 +28,7 @@ from orchestration.modeling.engine import (
     sample,
 )
 from orchestration.modeling.inits import initial_values
-from orchestration.modeling.simulate import PRISM_SCALE, Truth, simulate_outcome, simulate_snapshot
+from tests.modeling.simulate import PRISM_SCALE, Truth, simulate_outcome, simulate_snapshot
 from orchestration.modeling.specs import (
     AnalysisSpec,
     log_score_specs,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.modeling.simulate import simulate_snapshot
+from tests.modeling.simulate import simulate_snapshot
 from orchestration.modeling.specs import ATTRIBUTES, MODERATORS
 from orchestration.synthetic.truth import recovery_truth
 from tests.benchmarks.bench_suite import planted_coefficients

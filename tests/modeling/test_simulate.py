@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from orchestration.modeling.data import build_fit_data
-from orchestration.modeling.simulate import Truth, simulate_outcome, simulate_snapshot
+from tests.modeling.simulate import Truth, simulate_outcome, simulate_snapshot
 from orchestration.modeling.specs import ATTRIBUTES, MODERATORS, log_score_specs
 
 

@@ -15,13 +15,9 @@ import dagster as dg
 import pytest
 
 from orchestration.assets.ingest import INGEST_ASSETS
-from orchestration.assets.scoring import (
-    SCORES_KEY,
-    PerspectiveResource,
-    text_scores,
-)
+from orchestration.assets.scoring import SCORES_KEY, text_scores
 from orchestration.prism.files import FILENAMES, KINDS
-from orchestration.resources import PrismSourceResource, WarehouseResource
+from orchestration.resources import PerspectiveResource, PrismSourceResource, WarehouseResource
 from orchestration.sensors import (
     SENSORS,
     inbox_dir,

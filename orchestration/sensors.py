@@ -2,7 +2,8 @@
 
 ``prism_source_sensor`` compares the current PRISM source with the one it saw last (a local
 directory's file sizes and modification times, or the Hugging Face commit behind the revision)
-and asks for a run of group ``prism``. ``score_file_sensor`` watches
+and asks for a run of group ``prism``; the question to Hugging Face is asked by the PRISM library
+(``orchestration/prism/hub.py``), not here. ``score_file_sensor`` watches
 ``$PRISM_DATA_DIR/inbox/scores`` and asks for one ``raw/text_scores`` import run per new file.
 """
 
@@ -23,6 +24,7 @@ from orchestration.prism.hub import revision_commit
 from orchestration.prism.load import find_prism_file
 from scoring.importers import SUFFIXES
 
+# Well inside the time Dagster gives a sensor tick; a slow hub only delays the next check.
 HF_TIMEOUT_SECONDS = 10.0
 # A file modified this recently may still be being copied in; it is picked up on a later tick.
 SETTLE_SECONDS = 5.0

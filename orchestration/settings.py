@@ -1,11 +1,14 @@
 """Every environment variable the project reads, resolved here and nowhere else.
 
 Dagster, the CLIs and (through ``profiles.yml``) dbt read the same variables, so a value set
-once applies everywhere. The libraries under ``orchestration/prism``, ``orchestration/modeling``
-and ``scoring`` never look at the environment: they take these values as parameters, which keeps
-them testable without monkeypatching and makes every default visible in one file. The README's
-configuration table lists the same variables and defaults; ``tests/test_settings.py`` holds the
-two to each other.
+once applies everywhere. No other module looks at the environment. The PRISM and scoring
+libraries take these values as parameters (``orchestration/resources.py`` hands them over),
+which keeps them testable without monkeypatching; the Stan adapter still asks this module for
+the data directory and the engine. The README's configuration table lists the same variables
+and defaults, and ``tests/test_settings.py`` holds the two to each other.
+
+This module imports nothing but the standard library and ``scoring.attributes`` (whose
+Perspective endpoint is the default here), so the scoring CLI can use it without Dagster.
 
 A blank value counts as unset, so ``PRISM_SOURCE= make run`` behaves like leaving it out.
 """

@@ -8,10 +8,11 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration import settings
-from orchestration.assets import ingest, scoring
+from orchestration.assets import ingest
 from orchestration.assets.analysis import ANALYSIS_ASSETS, StanSettings
 from orchestration.assets.dbt import DBT_ASSETS
 from orchestration.assets.ingest import INGEST_ASSETS
+from orchestration.assets.scoring import GROUP as SCORES_GROUP
 from orchestration.assets.scoring import text_scores
 from orchestration.dbt_project import DBT_PROJECT
 from orchestration.jobs import JOBS
@@ -33,7 +34,7 @@ side_tables = [
     ),
     dg.AssetSpec(
         dg.AssetKey(["raw", "text_score_failures"]),
-        group_name=scoring.GROUP,
+        group_name=SCORES_GROUP,
         deps=[text_scores.key],
         description="Texts that got no score: the API's error or the reason they were skipped.",
         kinds={"duckdb"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -9,6 +11,15 @@ import pytest
 
 from scoring.cli import main
 from tests.scoring.support import english_texts, make_warehouse
+
+
+@pytest.fixture(autouse=True)
+def _restore_httpx_logging() -> Iterator[None]:
+    # main() quiets httpx for the whole process; other tests read httpx's request lines.
+    logger = logging.getLogger("httpx")
+    level = logger.level
+    yield
+    logger.setLevel(level)
 
 
 def test_without_a_key_nothing_is_scored_and_the_warehouse_comes_from_settings(

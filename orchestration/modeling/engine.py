@@ -12,7 +12,6 @@ import asyncio
 import concurrent.futures
 import hashlib
 import multiprocessing
-import os
 import shutil
 import time
 from collections.abc import Mapping, Sequence
@@ -23,11 +22,10 @@ from typing import Any, Literal
 import arviz as az
 
 from orchestration.modeling.pystan_build import ensure_built
-from orchestration.settings import REPO_ROOT, data_dir
+from orchestration.settings import REPO_ROOT, data_dir, stan_engine
 
 STAN_DIR = REPO_ROOT / "stan"
 Engine = Literal["pystan", "cmdstanpy"]
-ENGINE_ENV = "PRISM_STAN_ENGINE"
 
 
 @dataclass(frozen=True)
@@ -100,12 +98,13 @@ def cmdstan_available() -> bool:
     return True
 
 
-def choose_engine() -> Engine:
-    forced = os.environ.get(ENGINE_ENV, "").strip().lower()
+def choose_engine(setting: str = "auto") -> Engine:
+    """``pystan`` or ``cmdstanpy`` as ``setting`` says; ``auto`` takes CmdStan when installed."""
+    forced = setting.strip().lower()
     if forced in ("pystan", "cmdstanpy"):
         return forced  # type: ignore[return-value]
-    if forced:
-        raise ValueError(f"{ENGINE_ENV}={forced!r}: expected pystan or cmdstanpy")
+    if forced != "auto":
+        raise ValueError(f"PRISM_STAN_ENGINE={setting!r}: expected pystan, cmdstanpy or auto")
     return "cmdstanpy" if cmdstan_available() else "pystan"
 
 
@@ -124,7 +123,7 @@ def sample(
     `inits` holds one dict of starting values per chain (`inits.initial_values`); without it
     each engine draws its own uniform(-2, 2) starts on the unconstrained scale.
     """
-    engine = engine or choose_engine()
+    engine = engine or choose_engine(stan_engine())
     coords = dict(coords or {})
     dims = dict(dims or {})
     starts = [dict(chain) for chain in inits] if inits is not None else None

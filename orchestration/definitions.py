@@ -9,14 +9,19 @@ from dagster_dbt import DbtCliResource
 
 from orchestration import settings
 from orchestration.assets import ingest
-from orchestration.assets.analysis import ANALYSIS_ASSETS, StanSettings
+from orchestration.assets.analysis import ANALYSIS_ASSETS
 from orchestration.assets.dbt import DBT_ASSETS
 from orchestration.assets.ingest import INGEST_ASSETS
 from orchestration.assets.scoring import GROUP as SCORES_GROUP
 from orchestration.assets.scoring import text_scores
 from orchestration.dbt_project import DBT_PROJECT
 from orchestration.jobs import JOBS
-from orchestration.resources import PrismSourceResource, WarehouseResource, perspective_resource
+from orchestration.resources import (
+    PrismSourceResource,
+    StanSettings,
+    WarehouseResource,
+    perspective_resource,
+)
 from orchestration.schedules import SCHEDULES
 from orchestration.sensors import SENSORS
 
@@ -59,6 +64,8 @@ defs = dg.Definitions(
         "perspective": perspective_resource(),
         "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
         # Read once at load time so `PRISM_FIT_PROFILE=quick make run` gives a fast demo run.
-        "stan_settings": StanSettings(profile=settings.fit_profile()),
+        "stan_settings": StanSettings(
+            profile=settings.fit_profile(), engine=settings.stan_engine()
+        ),
     },
 )

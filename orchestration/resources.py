@@ -1,4 +1,5 @@
-"""Dagster resources: the DuckDB file, the PRISM source and the Perspective endpoint.
+"""Dagster resources: the DuckDB file, the PRISM source, the Perspective endpoint and how the
+Stan fits sample.
 
 Each resource's fields are optional overrides for tests and the UI's launchpad; left empty they
 fall back to ``orchestration.settings``, the one place that reads the environment.
@@ -16,6 +17,8 @@ import duckdb
 from pydantic import Field
 
 from orchestration import settings, warehouse
+from orchestration.modeling.engine import SamplingProfile, profile_for, with_overrides
+from orchestration.modeling.specs import AnalysisOptions
 from orchestration.prism.hub import Hub
 from orchestration.prism.source import ResolvedSource, SourceOptions, resolve_source
 
@@ -103,3 +106,46 @@ def perspective_resource() -> PerspectiveResource:
     if settings.perspective_api_key():
         return PerspectiveResource(api_key=dg.EnvVar(settings.PERSPECTIVE_API_KEY.name))
     return PerspectiveResource()
+
+
+class StanSettings(dg.ConfigurableResource):
+    """How the fits sample and which rows they use; defaults are the paper's reading.
+
+    ``engine`` is ``auto``, ``pystan`` or ``cmdstanpy`` (``PRISM_STAN_ENGINE``).
+    ``profile`` is ``quick`` (tests), ``default`` (4 chains x 500 + 500) or ``paper``
+    (4 x 1,000 + 1,000 for 1a/1b, 3,000 draws for 2 and 3); ``PRISM_FIT_PROFILE`` sets it.
+    Each of ``chains``, ``warmup``, ``draws``, ``seed``, ``adapt_delta`` and ``max_treedepth``
+    overrides the profile's value when set (in the launchpad's resource config, say).
+    """
+
+    profile: str = "default"
+    engine: str = "auto"
+    chains: int | None = None
+    warmup: int | None = None
+    draws: int | None = None
+    seed: int | None = None
+    adapt_delta: float | None = None
+    max_treedepth: int | None = None
+    prior: str = "weak"
+    turns: str = "all"
+    prompt: str = "opening"
+    english_only: bool = True
+    complete_attributes: bool = False
+
+    def options(self) -> AnalysisOptions:
+        return AnalysisOptions(
+            english_only=self.english_only,
+            turns=self.turns,  # type: ignore[arg-type]
+            prompt=self.prompt,  # type: ignore[arg-type]
+            prior=self.prior,  # type: ignore[arg-type]
+            complete_attributes=self.complete_attributes,
+        )
+
+    def sampling_profile(self, paper_id: str) -> SamplingProfile:
+        """The named profile for analysis `paper_id`, with every field set here replacing its."""
+        overrides = {
+            name: value
+            for name in ("chains", "warmup", "draws", "seed", "adapt_delta", "max_treedepth")
+            if (value := getattr(self, name)) is not None
+        }
+        return with_overrides(profile_for(self.profile, paper_id), **overrides)

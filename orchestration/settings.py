@@ -3,9 +3,8 @@
 Dagster, the CLIs and (through ``profiles.yml``) dbt read the same variables, so a value set
 once applies everywhere. No other module looks at the environment. The PRISM and scoring
 libraries take these values as parameters (``orchestration/resources.py`` hands them over),
-which keeps them testable without monkeypatching; the Stan adapter still asks this module for
-the data directory and the engine. The README's configuration table lists the same variables
-and defaults, and ``tests/test_settings.py`` holds the two to each other.
+which keeps them testable without monkeypatching. The README's configuration table lists the
+same variables and defaults, and ``tests/test_settings.py`` holds the two to each other.
 
 This module imports nothing but the standard library and ``scoring.attributes`` (whose
 Perspective endpoint is the default here), so the scoring CLI can use it without Dagster.

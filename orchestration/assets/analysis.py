@@ -20,7 +20,7 @@ from orchestration.modeling.collect import (
     store_tables,
     write_fit_outputs,
 )
-from orchestration.modeling.engine import SamplingProfile, profile_for, with_overrides
+from orchestration.modeling.engine import choose_engine
 from orchestration.modeling.fit import run_analysis
 from orchestration.modeling.plots import figure_1
 from orchestration.modeling.snapshot import (
@@ -29,54 +29,13 @@ from orchestration.modeling.snapshot import (
     SnapshotFiles,
     export_snapshot,
 )
-from orchestration.modeling.specs import AnalysisOptions, AnalysisSpec, paper_specs
+from orchestration.modeling.specs import AnalysisSpec, paper_specs
 from orchestration.modeling.summaries import DiagnosticThresholds, normalise_paper_estimates
-from orchestration.resources import WarehouseResource
+from orchestration.resources import StanSettings, WarehouseResource
 
 SNAPSHOT_KEY = dg.AssetKey(["analysis", "model_snapshot"])
 PAPER_ESTIMATES_KEY = dg.AssetKey(PAPER_ESTIMATES_TABLE.split("."))
 CONVERGENCE_FIELDS = ("max_r_hat", "min_ess_bulk", "min_ess_tail", "divergences", "min_ebfmi")
-
-
-class StanSettings(dg.ConfigurableResource):
-    """How the fits sample and which rows they use; defaults are the paper's reading.
-
-    ``profile`` is ``quick`` (tests), ``default`` (4 chains x 500 + 500) or ``paper``
-    (4 x 1,000 + 1,000 for 1a/1b, 3,000 draws for 2 and 3); ``PRISM_FIT_PROFILE`` sets it.
-    Each of ``chains``, ``warmup``, ``draws``, ``seed``, ``adapt_delta`` and ``max_treedepth``
-    overrides the profile's value when set (in the launchpad's resource config, say).
-    """
-
-    profile: str = "default"
-    chains: int | None = None
-    warmup: int | None = None
-    draws: int | None = None
-    seed: int | None = None
-    adapt_delta: float | None = None
-    max_treedepth: int | None = None
-    prior: str = "weak"
-    turns: str = "all"
-    prompt: str = "opening"
-    english_only: bool = True
-    complete_attributes: bool = False
-
-    def options(self) -> AnalysisOptions:
-        return AnalysisOptions(
-            english_only=self.english_only,
-            turns=self.turns,  # type: ignore[arg-type]
-            prompt=self.prompt,  # type: ignore[arg-type]
-            prior=self.prior,  # type: ignore[arg-type]
-            complete_attributes=self.complete_attributes,
-        )
-
-    def sampling_profile(self, paper_id: str) -> SamplingProfile:
-        """The named profile for analysis `paper_id`, with every field set here replacing its."""
-        overrides = {
-            name: value
-            for name in ("chains", "warmup", "draws", "seed", "adapt_delta", "max_treedepth")
-            if (value := getattr(self, name)) is not None
-        }
-        return with_overrides(profile_for(self.profile, paper_id), **overrides)
 
 
 def fits_dir() -> Path:
@@ -168,6 +127,8 @@ def _build_fit_asset(spec: AnalysisSpec) -> dg.AssetsDefinition:
             profile,
             stan_settings.options(),
             output_dir=files.directory,
+            engine=choose_engine(stan_settings.engine),
+            cmdstan_builds=settings.data_dir() / "stan_cache" / "cmdstanpy",
             paper=paper,
         )
         dataset_source = ", ".join(sorted(snapshot["dataset_source"].dropna().unique()))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .data import FitData, build_fit_data
-from .engine import Engine, SampleResult, SamplingProfile, sample
+from .engine import DEFAULT_CMDSTAN_BUILDS, Engine, SampleResult, SamplingProfile, sample
 from .inits import initial_values
 from .specs import AnalysisOptions, AnalysisSpec
 from .summaries import (
@@ -39,6 +39,7 @@ def run_analysis(
     *,
     output_dir: Path,
     engine: Engine | None = None,
+    cmdstan_builds: Path = DEFAULT_CMDSTAN_BUILDS,
     paper: pd.DataFrame | None = None,
     thresholds: DiagnosticThresholds | None = None,
 ) -> FitResult:
@@ -67,6 +68,7 @@ def run_analysis(
         record.to_stan(),
         profile,
         engine=engine,
+        cmdstan_builds=cmdstan_builds,
         coords=coords,
         dims=dims,
         inits=inits,

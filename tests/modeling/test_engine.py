@@ -41,7 +41,7 @@ def test_overrides_replace_single_fields_and_rename_the_profile() -> None:
 
 
 def test_stan_settings_apply_overrides_per_analysis() -> None:
-    from orchestration.assets.analysis import StanSettings
+    from orchestration.resources import StanSettings
 
     settings = StanSettings(profile="paper", warmup=300, adapt_delta=0.9)
     one_a, two = settings.sampling_profile("1a"), settings.sampling_profile("2")

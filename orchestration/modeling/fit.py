@@ -108,6 +108,8 @@ def run_analysis(
                 "compile_seconds": run.compile_seconds,
                 "sample_seconds": run.sample_seconds,
                 **checks.as_row(thresholds),
+                "min_ess_bulk_per_second": checks.min_ess_bulk / run.sample_seconds,
+                "min_ess_tail_per_second": checks.min_ess_tail / run.sample_seconds,
                 "data_fingerprint": data.fingerprint,
             }
         ]

@@ -153,6 +153,11 @@ class FitDiagnostics:
     min_ebfmi: float
     treedepth_hits: int  # transitions that hit the maximum tree depth (reported, not failed)
     n_draws: int
+    # What the sampling cost, after warmup: leapfrog steps (gradients), mean tree depth and the
+    # adapted step size averaged over chains.
+    n_leapfrog: int = -1
+    mean_tree_depth: float = float("nan")
+    mean_step_size: float = float("nan")
 
     def verdicts(self, limits: DiagnosticThresholds | None = None) -> dict[str, bool]:
         limits = limits or DiagnosticThresholds()
@@ -179,6 +184,10 @@ def fit_diagnostics(idata: az.InferenceData, *, max_treedepth: int) -> FitDiagno
         min_ebfmi=float(np.min(az.bfmi(idata))),
         treedepth_hits=int((stats["tree_depth"].values >= max_treedepth).sum()),
         n_draws=int(stats.sizes["chain"] * stats.sizes["draw"]),
+        # Both engines report these; hand-built draws (tests) may not.
+        n_leapfrog=int(stats["n_steps"].values.sum()) if "n_steps" in stats else -1,
+        mean_tree_depth=float(stats["tree_depth"].values.mean()),
+        mean_step_size=float(stats["step_size"].values.mean()) if "step_size" in stats else np.nan,
     )
 
 

@@ -16,7 +16,6 @@ FIT_PREFIX = "analysis__fit_"
 # PyStan writes one line per poll to the step's stderr, summed over the chains:
 # "Sampling:  45% (1800/4000)", and "Sampling: 100% (4000/4000), done." at the end.
 _SAMPLING = re.compile(r"Sampling:\D*?(\d+)%\s*\((\d+)/(\d+)\)")
-_BUILDING = re.compile(r"Building")
 # Lines printed in plain (non-terminal) mode as a fit's sampling crosses them.
 PLAIN_MILESTONES = (25, 50, 75)
 
@@ -36,6 +35,7 @@ class Status(Enum):
 class EventKind(Enum):
     """The Dagster events the view follows (their `DagsterEventType` values)."""
 
+    WORKER_STARTING = "STEP_WORKER_STARTING"
     STEP_START = "STEP_START"
     STEP_SUCCESS = "STEP_SUCCESS"
     STEP_FAILURE = "STEP_FAILURE"
@@ -66,14 +66,13 @@ class Sampling:
         return self.done / self.total if self.total else 0.0
 
 
-def read_sampling(stderr: str) -> tuple[Sampling | None, bool]:
-    """The newest PyStan sampling reading in `stderr`, and whether it shows a model build."""
+def read_sampling(stderr: str) -> Sampling | None:
+    """The newest PyStan sampling reading in `stderr`, if there is one yet."""
     readings = _SAMPLING.findall(stderr)
-    latest = None
-    if readings:
-        _, done, total = readings[-1]
-        latest = Sampling(int(done), int(total))
-    return latest, bool(_BUILDING.search(stderr))
+    if not readings:
+        return None
+    _, done, total = readings[-1]
+    return Sampling(int(done), int(total))
 
 
 def is_fit(step_key: str) -> bool:
@@ -103,7 +102,7 @@ class Step:
     finished_at: float | None = None
     outputs_done: int = 0
     checks_passed: bool | None = None
-    building: bool = False
+    launching: bool = False
     sampling: Sampling | None = None
     milestone: int = 0
 
@@ -118,13 +117,14 @@ class Step:
 
     def phase(self) -> str:
         """What a running step is doing, in a few words."""
+        if self.launching:
+            return "starting its process"
         if self.sampling is not None:
             s = self.sampling
             return f"sampling {s.fraction:4.0%}: {s.done:,}/{s.total:,} iterations, all chains"
-        if self.building:
-            return "compiling the Stan program"
         if is_fit(self.key):
-            return "preparing data"
+            # The engine compiles silently (see modeling/pystan_build.py), so the two are one.
+            return "preparing the data and the Stan model"
         if self.outputs > 1:
             return f"{self.outputs_done}/{self.outputs} assets and checks"
         return "running"
@@ -155,9 +155,17 @@ class RunProgress:
         step = self.steps.get(event.step_key or "")
         if step is None:
             return []
-        if event.kind is EventKind.STEP_START:
+        if event.kind is EventKind.WORKER_STARTING:
+            # The multiprocess executor starts a process per step, which loads the definitions
+            # first (seconds on a busy machine); that wait is part of the step's wall time.
             step.status = Status.RUNNING
+            step.launching = True
             step.started_at = event.timestamp
+        elif event.kind is EventKind.STEP_START:
+            step.status = Status.RUNNING
+            step.launching = False
+            if step.started_at is None:
+                step.started_at = event.timestamp
         elif event.kind is EventKind.MATERIALIZATION:
             step.outputs_done += 1
         elif event.kind is EventKind.CHECK:
@@ -199,8 +207,7 @@ class RunProgress:
         step = self.steps.get(step_key)
         if step is None or step.status is not Status.RUNNING:
             return []
-        sampling, building = read_sampling(stderr)
-        step.building = step.building or building
+        sampling = read_sampling(stderr)
         if sampling is None:
             return []
         step.sampling = sampling

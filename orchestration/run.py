@@ -88,6 +88,7 @@ def follow(
             if progress is not None:
                 for line in progress.finish(time.time()):
                     view.say(line)
+                view.say(progress.outcome())
             return progress
         time.sleep(POLL_SECONDS)
 

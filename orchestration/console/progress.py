@@ -202,6 +202,18 @@ class RunProgress:
         names = ", ".join(s.label for s in never_ran)
         return [f"skipped after the failure upstream ({len(never_ran)}): {names}"]
 
+    def outcome(self) -> str:
+        """One line on how the run's steps ended."""
+        succeeded = self.count([Status.SUCCEEDED])
+        line = f"{succeeded} of {len(self.steps)} steps succeeded"
+        failed = self.count([Status.FAILED])
+        skipped = self.count([Status.SKIPPED])
+        if failed:
+            line += f", {failed} failed"
+        if skipped:
+            line += f", {skipped} skipped"
+        return line
+
     def observe_stderr(self, step_key: str, stderr: str) -> list[str]:
         """Fold new stderr of a running fit in; return milestone lines for plain output."""
         step = self.steps.get(step_key)

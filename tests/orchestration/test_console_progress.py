@@ -133,6 +133,7 @@ def test_steps_that_never_started_count_as_skipped_once_the_run_ends() -> None:
         "fit top_scored / unguided, fit log_score / all"
     ]
     assert progress.finished == 4
+    assert progress.outcome() == "0 of 4 steps succeeded, 1 failed, 3 skipped"
 
 
 def test_labels_and_durations_read_well() -> None:

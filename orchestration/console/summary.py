@@ -20,11 +20,16 @@ TABLES = (
 )
 
 
+# Past this many failing fits the summary names the first few and points to the table.
+FAILING_SHOWN = 5
+
+
 @dataclass(frozen=True)
 class FitChecks:
     passed: int
     reported: int
     failing: tuple[str, ...]
+    profiles: tuple[str, ...] = ()  # the sampling profiles the fits ran under
 
 
 @dataclass(frozen=True)
@@ -52,13 +57,13 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
 
 
 def _fit_checks(con: duckdb.DuckDBPyConnection) -> tuple[FitChecks, str | None]:
-    rows = con.execute(
-        "select analysis, subset, passed, dataset_source from analysis.fit_diagnostics "
-        "order by analysis, subset"
-    ).fetchall()
-    failing = tuple(f"{analysis} / {subset}" for analysis, subset, passed, _ in rows if not passed)
-    sources = sorted({str(source) for *_, source in rows if source is not None})
-    checks = FitChecks(passed=len(rows) - len(failing), reported=len(rows), failing=failing)
+    frame = con.execute("select * from analysis.fit_diagnostics order by analysis, subset").df()
+    failing = tuple(
+        f"{row.analysis} / {row.subset}" for row in frame.itertuples() if not row.passed
+    )
+    sources = sorted({str(s) for s in frame.get("dataset_source", []) if s is not None})
+    profiles = tuple(sorted({str(p) for p in frame.get("profile", []) if p is not None}))
+    checks = FitChecks(len(frame) - len(failing), len(frame), failing, profiles)
     return checks, ", ".join(sources) or None
 
 
@@ -101,7 +106,15 @@ def summary_lines(
             verdict += f" ({planned_fits - checks.reported} produced no result)"
         lines.append(verdict)
         if checks.failing:
-            lines.append("  failing: " + escape(", ".join(checks.failing)))
+            shown = ", ".join(checks.failing[:FAILING_SHOWN])
+            more = len(checks.failing) - FAILING_SHOWN
+            tail = f" and {more} more (analysis.fit_diagnostics)" if more > 0 else ""
+            lines.append(f"  failing: {escape(shown)}{tail}")
+        if "quick" in checks.profiles:
+            lines.append(
+                "  (the quick profile's short chains are for a look at the pipeline; "
+                "they are not expected to pass)"
+            )
     if summary.paper is not None and summary.paper.terms:
         p = summary.paper
         lines.append(

@@ -24,10 +24,10 @@ def warehouse(tmp_path: Path) -> Path:
         con.execute(
             """
             create table analysis.fit_diagnostics as select * from (values
-              ('top_scored', 'all', true, 'synthetic'),
-              ('top_scored', 'unguided', false, 'synthetic'),
-              ('log_score', 'all', true, 'synthetic')
-            ) as t(analysis, subset, passed, dataset_source)
+              ('top_scored', 'all', true, 'synthetic', 'default'),
+              ('top_scored', 'unguided', false, 'synthetic', 'default'),
+              ('log_score', 'all', true, 'synthetic', 'default')
+            ) as t(analysis, subset, passed, dataset_source, profile)
             """
         )
         # Four terms: three agree in sign; two lie inside the paper's interval, and one term
@@ -54,7 +54,9 @@ def test_reads_fit_verdicts_paper_agreement_and_figures(warehouse: Path, tmp_pat
 
     summary = read_summary(warehouse, figures)
 
-    assert summary.fits == FitChecks(passed=2, reported=3, failing=("top_scored / unguided",))
+    assert summary.fits == FitChecks(
+        passed=2, reported=3, failing=("top_scored / unguided",), profiles=("default",)
+    )
     assert summary.paper == PaperAgreement(terms=4, same_sign=3, with_interval=3, within_interval=2)
     assert summary.dataset_source == "synthetic"
     assert [f.name for f in summary.figures] == ["figure_1a.png", "figure_1b.png"]
@@ -96,3 +98,26 @@ def test_lines_name_the_counts_the_failures_and_where_to_look(tmp_path: Path) ->
     assert "figure_1.png" in text
     assert "make ui" in text
     assert lines[-1] == f"Full log: {tmp_path / 'logs' / 'run-1.log'}"
+    assert "quick profile" not in text
+
+
+def test_a_long_list_of_failing_fits_is_cut_and_a_quick_profile_is_explained(
+    tmp_path: Path,
+) -> None:
+    failing = tuple(f"mirroring / response_{i}" for i in range(7))
+    summary = RunSummary(
+        fits=FitChecks(passed=10, reported=17, failing=failing, profiles=("quick",)),
+        paper=None,
+        dataset_source="huggingface",
+        figures=(),
+    )
+    text = "\n".join(
+        summary_lines(
+            summary, planned_fits=17, warehouse=tmp_path / "w.duckdb", log_path=tmp_path / "l"
+        )
+    )
+    assert "response_4 and 2 more (analysis.fit_diagnostics)" in text
+    assert "response_5" not in text
+    assert "quick profile" in text
+    assert "SYNTHETIC" not in text
+    assert "(1 produced no result)" not in text

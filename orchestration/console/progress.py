@@ -121,10 +121,10 @@ class Step:
             return "starting its process"
         if self.sampling is not None:
             s = self.sampling
-            return f"sampling {s.fraction:4.0%}: {s.done:,}/{s.total:,} iterations, all chains"
+            return f"sampling {s.fraction:4.0%}: {s.done:,}/{s.total:,} it. (all chains)"
         if is_fit(self.key):
             # The engine compiles silently (see modeling/pystan_build.py), so the two are one.
-            return "preparing the data and the Stan model"
+            return "preparing data and Stan model"
         if self.outputs > 1:
             return f"{self.outputs_done}/{self.outputs} assets and checks"
         return "running"

@@ -23,8 +23,7 @@ from rich.text import Text
 from orchestration.console.noise import without_false_warnings
 from orchestration.console.progress import RunProgress, Status, format_duration
 
-_BAR_WIDTH = 30
-_LABEL_WIDTH = 40  # fits all 17 fit names, the longest being the mirroring ones
+_BAR_WIDTH = 24
 
 
 class ProgressView:
@@ -85,10 +84,11 @@ class ProgressView:
         fits_passed = sum(1 for s in fits if s.checks_passed)
 
         grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True, min_width=_LABEL_WIDTH)
+        # On a narrow terminal the phase text wraps; names, bars and times stay whole.
+        grid.add_column(no_wrap=True)
         grid.add_column(no_wrap=True, width=_BAR_WIDTH)
-        grid.add_column(no_wrap=True, overflow="ellipsis")
-        grid.add_column(no_wrap=True, justify="right")
+        grid.add_column()
+        grid.add_column(no_wrap=True, justify="right", min_width=5)
         total = len(progress.steps)
         grid.add_row(
             "steps",
@@ -116,6 +116,9 @@ class ProgressView:
                 step.phase(),
                 format_duration(step.duration(now)),
             )
+        if not running and progress.finished < total:
+            # Between steps the run process loads the definitions or waits on a pool.
+            grid.add_row(Text("next step", style="cyan"), Spinner("dots"), "starting", "")
         failed = progress.count([Status.FAILED])
         title = f"make run · {elapsed} elapsed · {eta}"
         if failed:

@@ -50,7 +50,7 @@ def test_a_step_process_starting_counts_as_running_and_as_part_of_its_time() -> 
     assert progress.steps[FIT_A].status is Status.RUNNING
     assert progress.steps[FIT_A].phase() == "starting its process"
     progress.apply(event(EventKind.STEP_START, 12.0, FIT_A))
-    assert progress.steps[FIT_A].phase() == "preparing the data and the Stan model"
+    assert progress.steps[FIT_A].phase() == "preparing data and Stan model"
     assert progress.steps[FIT_A].duration(now=25.0) == 20.0
 
 
@@ -95,11 +95,11 @@ def test_sampling_progress_shows_while_running_and_milestones_print_once() -> No
     progress = plan()
     progress.apply(event(EventKind.STEP_START, 0.0, FIT_A))
     assert progress.observe_stderr(FIT_A, "Building...") == []
-    assert progress.steps[FIT_A].phase() == "preparing the data and the Stan model"
+    assert progress.steps[FIT_A].phase() == "preparing data and Stan model"
     lines = progress.observe_stderr(FIT_A, "Sampling:  55% (440/800)")
     assert lines == ["  fit top_scored / all: sampling 50% (440/800)"]
     assert progress.observe_stderr(FIT_A, "Sampling:  60% (480/800)") == []
-    assert progress.steps[FIT_A].phase().startswith("sampling  60%: 480/800 iterations")
+    assert progress.steps[FIT_A].phase() == "sampling  60%: 480/800 it. (all chains)"
     # A fit that is not running (finished, or not started) takes no reading.
     assert progress.observe_stderr(FIT_B, "Sampling:  10% (80/800)") == []
 

@@ -85,13 +85,14 @@ def missing_requirements(requirements: Sequence[Requirement]) -> list[Requiremen
 
 def install(packages: Sequence[str]) -> None:
     """apt-get install; the package lists are refreshed only when the first attempt fails."""
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    command = [str(APT_GET), "install", "-y", "--no-install-recommends", *packages]
-    first = subprocess.run(command, env=env, capture_output=True, text=True)
+    # Through env(1), so apt never asks a question and this module reads no environment itself.
+    apt = ["env", "DEBIAN_FRONTEND=noninteractive", str(APT_GET)]
+    command = [*apt, "install", "-y", "--no-install-recommends", *packages]
+    first = subprocess.run(command, capture_output=True, text=True)
     if first.returncode == 0:
         return
-    update = subprocess.run([str(APT_GET), "update"], env=env, capture_output=True, text=True)
-    second = subprocess.run(command, env=env, capture_output=True, text=True)
+    update = subprocess.run([*apt, "update"], capture_output=True, text=True)
+    second = subprocess.run(command, capture_output=True, text=True)
     if second.returncode != 0:
         raise RuntimeError(
             f"{' '.join(command)} failed (exit {second.returncode}):\n"

@@ -1,27 +1,13 @@
 """The four PRISM files as raw DuckDB tables, one asset per file, with rejects kept and counted."""
 
-from functools import cache
-
 import dagster as dg
 
-from orchestration.prism.files import REJECTS_TABLE, file_spec
+from orchestration.prism.files import KINDS, REJECTS_TABLE, file_spec
 from orchestration.prism.load import LoadReport, find_prism_file, load_prism_file
-from orchestration.prism.source import ResolvedSource, resolve_source
+from orchestration.prism.source import ResolvedSource
 from orchestration.resources import PrismSourceResource, WarehouseResource
 
-# Loading order matters: a child file's orphans are found against its already-loaded parents.
-PARENTS: dict[str, tuple[str, ...]] = {
-    "survey": (),
-    "conversations": ("survey",),
-    "utterances": ("survey", "conversations"),
-    "metadata": ("survey", "conversations", "utterances"),
-}
-
-
-@cache
-def _resolve(setting: str) -> ResolvedSource:
-    # One resolution per process: every ingest step of a run sees the same files and revision.
-    return resolve_source(setting)
+GROUP = "prism"
 
 
 def raw_key(kind: str) -> dg.AssetKey:
@@ -33,8 +19,9 @@ def _build_ingest_asset(kind: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=raw_key(kind),
-        group_name="prism",
-        deps=[raw_key(parent) for parent in PARENTS[kind]],
+        group_name=GROUP,
+        # A child file's orphans are found against its already-loaded parents.
+        deps=[raw_key(parent) for parent in spec.parents],
         pool="duckdb_writer",
         description=f"PRISM's {spec.filename} as published: one row per loaded line.",
         check_specs=[dg.AssetCheckSpec("lines_reconcile", asset=raw_key(kind))],
@@ -45,7 +32,7 @@ def _build_ingest_asset(kind: str) -> dg.AssetsDefinition:
         warehouse: WarehouseResource,
         prism_source: PrismSourceResource,
     ):
-        source = _resolve(prism_source.setting())
+        source = prism_source.resolve()
         if source.dataset_source == "synthetic":
             context.log.warning(f"SYNTHETIC DATA: {source.description}. Results are not PRISM's.")
         with warehouse.connect() as con:
@@ -102,4 +89,4 @@ def _preview_markdown(rows: list[dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
-INGEST_ASSETS = [_build_ingest_asset(kind) for kind in PARENTS]
+INGEST_ASSETS = [_build_ingest_asset(kind) for kind in KINDS]

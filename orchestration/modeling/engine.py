@@ -12,7 +12,6 @@ import asyncio
 import concurrent.futures
 import hashlib
 import multiprocessing
-import os
 import shutil
 import time
 from collections.abc import Mapping, Sequence
@@ -23,11 +22,13 @@ from typing import Any, Literal
 import arviz as az
 
 from orchestration.modeling.pystan_build import ensure_built
-from orchestration.settings import REPO_ROOT, data_dir
+from orchestration.settings import REPO_ROOT
 
 STAN_DIR = REPO_ROOT / "stan"
+# Where cmdstanpy executables are kept unless the caller names a directory (the assets use
+# data/stan_cache/cmdstanpy); PyStan keeps its own under ~/.cache/httpstan.
+DEFAULT_CMDSTAN_BUILDS = Path.home() / ".cache" / "prism-warehouse" / "cmdstanpy"
 Engine = Literal["pystan", "cmdstanpy"]
-ENGINE_ENV = "PRISM_STAN_ENGINE"
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,13 @@ def cmdstan_available() -> bool:
     return True
 
 
-def choose_engine() -> Engine:
-    forced = os.environ.get(ENGINE_ENV, "").strip().lower()
+def choose_engine(setting: str = "auto") -> Engine:
+    """``pystan`` or ``cmdstanpy`` as ``setting`` says; ``auto`` takes CmdStan when installed."""
+    forced = setting.strip().lower()
     if forced in ("pystan", "cmdstanpy"):
         return forced  # type: ignore[return-value]
-    if forced:
-        raise ValueError(f"{ENGINE_ENV}={forced!r}: expected pystan or cmdstanpy")
+    if forced != "auto":
+        raise ValueError(f"PRISM_STAN_ENGINE={setting!r}: expected pystan, cmdstanpy or auto")
     return "cmdstanpy" if cmdstan_available() else "pystan"
 
 
@@ -118,11 +120,13 @@ def sample(
     coords: Mapping[str, list[Any]] | None = None,
     dims: Mapping[str, list[str]] | None = None,
     inits: Sequence[Mapping[str, Any]] | None = None,
+    cmdstan_builds: Path = DEFAULT_CMDSTAN_BUILDS,
 ) -> SampleResult:
     """Compile (or reuse) `program` and draw from its posterior with NUTS.
 
-    `inits` holds one dict of starting values per chain (`inits.initial_values`); without it
-    each engine draws its own uniform(-2, 2) starts on the unconstrained scale.
+    `engine` None means `choose_engine("auto")`. `inits` holds one dict of starting values per
+    chain (`inits.initial_values`); without it each engine draws its own uniform(-2, 2) starts
+    on the unconstrained scale. `cmdstan_builds` is where cmdstanpy keeps its executables.
     """
     engine = engine or choose_engine()
     coords = dict(coords or {})
@@ -133,7 +137,7 @@ def sample(
     if engine == "pystan":
         return _in_loop_free_thread(_sample_pystan, program, data, profile, coords, dims, starts)
     if engine == "cmdstanpy":
-        return _sample_cmdstanpy(program, data, profile, coords, dims, starts)
+        return _sample_cmdstanpy(program, data, profile, coords, dims, starts, cmdstan_builds)
     raise ValueError(f"unknown engine {engine!r}")
 
 
@@ -207,6 +211,7 @@ def _sample_cmdstanpy(
     coords: dict[str, list[Any]],
     dims: dict[str, list[str]],
     inits: list[dict[str, Any]] | None,
+    builds: Path,
 ) -> SampleResult:
     import cmdstanpy
 
@@ -214,7 +219,7 @@ def _sample_cmdstanpy(
     source = program_path(program)
     # One directory per program text, so an edited program never reuses a stale executable.
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    build_dir = data_dir() / "stan_cache" / "cmdstanpy" / f"{program}-{digest}"
+    build_dir = builds / f"{program}-{digest}"
     build_dir.mkdir(parents=True, exist_ok=True)
     stan_file = build_dir / source.name
     if not stan_file.exists():

@@ -16,10 +16,11 @@ import dagster as dg
 from orchestration.console.events import LAUNCH_TAG
 
 
-def main_job() -> dg.JobDefinition:
+def resolved_main_job() -> dg.JobDefinition:
     from orchestration.definitions import defs
+    from orchestration.jobs import main_job
 
-    return defs.resolve_job_def("main_job")
+    return defs.resolve_job_def(main_job.name)
 
 
 def main(argv: list[str]) -> int:
@@ -27,7 +28,7 @@ def main(argv: list[str]) -> int:
     instance = dg.DagsterInstance.get()
     # Reconstructable, so the multiprocess executor can load the job again in each step process.
     with dg.execute_job(
-        dg.reconstructable(main_job), instance=instance, tags={LAUNCH_TAG: token}
+        dg.reconstructable(resolved_main_job), instance=instance, tags={LAUNCH_TAG: token}
     ) as result:
         return 0 if result.success else 1
 

@@ -23,7 +23,7 @@ DOCS_PORT ?= 8081
 
 help:
 	@echo "make run        the main job: PRISM (or synthetic) -> scores -> marts -> Stan fits -> comparison with the paper"
-	@echo "make test       the test suite (what .ci/run calls)"
+	@echo "make test       the test suite (what .ci/run calls); installs chromium and g++ when missing"
 	@echo "make bench      the benchmarks, written to tests/benchmarks/results.md"
 	@echo "make ui         the Dagster UI on 127.0.0.1:$(UI_PORT)"
 	@echo "make docs       build and serve the dbt docs on 127.0.0.1:$(DOCS_PORT)"

@@ -188,15 +188,15 @@ def _sample_pystan(
         num_samples=profile.draws,
         delta=profile.adapt_delta,
         max_depth=profile.max_treedepth,
-        save_warmup=save_warmup,
+        **({"save_warmup": True} if save_warmup else {}),
         **starts,
     )
     done = time.perf_counter()
     if multiprocessing.parent_process() is not None:
         _release_httpstan_workers()
-    idata = az.from_pystan(
-        posterior=fit, posterior_model=model, coords=coords, dims=dims, save_warmup=save_warmup
-    )
+    # Named only when asked for: ArviZ then records a boolean attribute, which NetCDF refuses.
+    warmup = {"save_warmup": True} if save_warmup else {}
+    idata = az.from_pystan(posterior=fit, posterior_model=model, coords=coords, dims=dims, **warmup)
     version = f"pystan {stan.__version__}, httpstan {httpstan.__version__}"
     return SampleResult(idata, "pystan", version, built - start, done - built)
 
@@ -252,11 +252,12 @@ def _sample_cmdstanpy(
         inits=inits,
         # CmdStan writes 6 significant figures by default; keep full precision, as PyStan does.
         sig_figs=18,
-        save_warmup=save_warmup,
+        **({"save_warmup": True} if save_warmup else {}),
         show_progress=False,
     )
     done = time.perf_counter()
-    idata = az.from_cmdstanpy(posterior=fit, coords=coords, dims=dims, save_warmup=save_warmup)
+    warmup = {"save_warmup": True} if save_warmup else {}
+    idata = az.from_cmdstanpy(posterior=fit, coords=coords, dims=dims, **warmup)
     cmdstan = ".".join(map(str, cmdstanpy.cmdstan_version() or ()))
     version = f"cmdstanpy {cmdstanpy.__version__}, cmdstan {cmdstan}"
     return SampleResult(idata, "cmdstanpy", version, built - start, done - built)

@@ -9,6 +9,7 @@ lenient (``"true"`` casts to BOOLEAN, 266.5 rounds to INTEGER 266).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -94,6 +95,40 @@ def _range_ok(scalar: Scalar, j: str, *, cast: bool = True) -> str | None:
     if scalar.maximum is not None:
         bounds.append(f"{value} <= {_number(scalar.maximum)}")
     return " AND ".join(bounds) or None
+
+
+def _domain(t: Scalar, j: str, text: str, label: str) -> tuple[str, str] | None:
+    """A WHEN branch rejecting a string outside the codebook's domain, and its cheap test.
+
+    ``text`` is the decoded string. The cheap test compares the token as written (quotes
+    included), which is exact for the plain ASCII the codebook's values and formats are made of;
+    a token it fails on is decided by the branch on the decoded string.
+    """
+    shown = f"prism_excerpt({j})"
+    if t.allowed:
+        values = ", ".join(sql_literal(v) for v in t.allowed)
+        tokens = ", ".join(sql_literal(json.dumps(v)) for v in t.allowed)
+        listed = " | ".join(t.allowed)
+        known = listed if len(listed) <= 80 else f"{len(t.allowed)} values"
+        reason = (
+            f"'unknown value for `' || {label} || '`: ' || {shown} || "
+            f"{sql_literal(f' (the codebook allows {known})')}"
+        )
+        return f"WHEN {text} NOT IN ({values}) THEN {reason}", f"{j}::VARCHAR IN ({tokens})"
+    if t.pattern:
+        ok = f"regexp_full_match({text}, {sql_literal(t.pattern)})"
+        quoted = sql_literal(f'"({t.pattern})"')
+        fast = f"regexp_full_match({j}::VARCHAR, {quoted})"
+        if t.strptime:
+            parses = f"try_strptime({{v}}, {sql_literal(t.strptime)}) IS NOT NULL"
+            ok += " AND " + parses.format(v=text)
+            fast += " AND " + parses.format(v=f"trim({j}::VARCHAR, '\"')")
+        reason = (
+            f"'bad format for `' || {label} || '`: ' || {shown} || "
+            f"{sql_literal(f' (expected {t.pattern_text})')}"
+        )
+        return f"WHEN NOT ({ok}) THEN {reason}", fast
+    return None
 
 
 def _child_label(label: str, name_sql: str) -> str:
@@ -193,6 +228,10 @@ class _Builder:
         fast = _FAST_OK[t.sql_type].format(j=j)
         if range_ok:
             fast += f" AND {_range_ok(t, f'TRY_CAST({j}::VARCHAR AS DOUBLE)', cast=False)}"
+        domain = _domain(t, j, typed, label)
+        if domain:
+            branches += f" {domain[0]}"
+            fast += f" AND {domain[1]}"
         return _Sql(f"CASE {branches} END", typed, fast)
 
     def _children(self, t: Struct, j: str, stage: int | None) -> list[str]:

@@ -20,15 +20,23 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.prism.checks import MACROS, build_row_sql, sql_literal, top_level_paths
+from orchestration.prism.consistency import utterance_consistency_sql
 from orchestration.prism.files import (
+    CONVERSATIONS,
     FILE_SPECS,
     KINDS,
     LOAD_LOG_TABLE,
     REJECTS_TABLE,
+    UTTERANCES,
     FileSpec,
     file_spec,
 )
 from orchestration.prism.lines import read_numbered_lines
+from orchestration.prism.refusal import (
+    DEFAULT_REJECT_THRESHOLD,
+    check_threshold,
+    refuse_if_mostly_rejected,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +51,16 @@ REASON_CATEGORIES: tuple[str, ...] = (
     "null value",
     "wrong type",
     "out of range",
+    "unknown value",
+    "bad format",
+    "inconsistent",
     "duplicate",
     "orphan",
 )
+# DuckDB's JSON parser accepts a comma before a closing bracket, which strict JSON (and so the
+# release) does not; lines with such a comma outside or inside a string are re-read strictly.
+_TRAILING_COMMA = ",[ \\t\\r\\n]*[]}]"
+_STRICT_CHECK = "to be read strictly"
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 60
 
@@ -108,15 +123,27 @@ def load_prism_file(
     dataset_revision: str,
     *,
     force: bool = False,
+    reject_threshold: float = DEFAULT_REJECT_THRESHOLD,
 ) -> LoadReport:
     """Load one PRISM file into its raw table in one transaction.
 
     Orphans are checked against the parent raw tables as they are now; a parent that was never
-    loaded is noted in the report. ``force`` reloads even an unchanged file.
+    loaded is noted in the report. ``force`` reloads even an unchanged file. A file that is
+    empty, not JSON lines, or whose rejected share exceeds ``reject_threshold`` raises
+    ``RefusedFile`` and changes nothing.
     """
+    check_threshold(reject_threshold)
     ensure_raw_schema(con)
     with _transaction(con):
-        return _load(con, file_spec(kind), Path(path), dataset_source, dataset_revision, force)
+        return _load(
+            con,
+            file_spec(kind),
+            Path(path),
+            dataset_source,
+            dataset_revision,
+            force,
+            reject_threshold,
+        )
 
 
 def load_prism_directory(
@@ -126,11 +153,14 @@ def load_prism_directory(
     dataset_revision: str,
     *,
     force: bool = False,
+    reject_threshold: float = DEFAULT_REJECT_THRESHOLD,
 ) -> dict[str, LoadReport]:
     """Load all four files in dependency order, all or nothing, in one transaction.
 
-    A file whose parent was reloaded is reloaded too, since its orphans may have changed.
+    A file whose parent was reloaded is reloaded too, since its orphans may have changed. One
+    refused file (see ``load_prism_file``) leaves all four previous tables as they were.
     """
+    check_threshold(reject_threshold)
     directory = Path(directory)
     paths = {kind: find_prism_file(directory, kind) for kind in KINDS}
     ensure_raw_schema(con)
@@ -140,7 +170,13 @@ def load_prism_directory(
             spec = FILE_SPECS[kind]
             parent_reloaded = any(not reports[p].skipped for p in spec.parents)
             reports[kind] = _load(
-                con, spec, paths[kind], dataset_source, dataset_revision, force or parent_reloaded
+                con,
+                spec,
+                paths[kind],
+                dataset_source,
+                dataset_revision,
+                force or parent_reloaded,
+                reject_threshold,
             )
     return reports
 
@@ -163,6 +199,7 @@ def _load(
     source: str,
     revision: str,
     force: bool,
+    reject_threshold: float,
 ) -> LoadReport:
     started = time.perf_counter()
     lines = read_numbered_lines(path)
@@ -193,6 +230,8 @@ def _load(
             f"{path}: counts do not reconcile: {lines.count} lines read, "
             f"{rows_loaded} loaded + {rows_rejected} rejected"
         )
+    # Raised inside the caller's transaction, so the swapped-in table is rolled back.
+    refuse_if_mostly_rejected(path, lines.count, rows_rejected, _top_reasons(con), reject_threshold)
     con.execute(
         f"INSERT INTO {LOAD_LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -246,30 +285,46 @@ def _stage_lines(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE {_LINES} AS
         SELECT line_number, line,
             CASE
+                WHEN reason <> 'JSON' THEN reason
+                WHEN regexp_matches(line, '{_TRAILING_COMMA}') THEN '{_STRICT_CHECK}'
+            END AS reason
+        FROM (
+        SELECT line_number, line,
+            CASE
                 WHEN pre_reason IS NOT NULL THEN pre_reason
                 WHEN regexp_full_match(line, '\\s*') THEN 'blank line'
                 WHEN NOT json_valid(line) THEN 'malformed JSON'
                 WHEN json_type(line) <> 'OBJECT'
                     THEN 'not a JSON object (got ' || json_type(line) || ')'
+                ELSE 'JSON'
             END AS reason
-        FROM _prism_lines_arrow
+        FROM (
+            -- Each Arrow line ends with its newline (see lines.py); the stored line does not.
+            SELECT line_number, pre_reason,
+                CASE WHEN suffix(line, chr(10)) THEN line[:-2] ELSE line END AS line
+            FROM _prism_lines_arrow
+        ))
         """
     )
 
 
 def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
-    """Say where each malformed line breaks.
+    """Say where each malformed line breaks, and settle the lines to be read strictly.
 
-    DuckDB decides what is malformed but gives no position without raising, so Python's parser,
-    which reports a column, words the reason for just these lines.
+    DuckDB decides what is malformed but gives no position without raising, and it accepts
+    trailing commas; Python's strict parser, which reports a column, words the reason for just
+    these lines. A line it accepts (a comma before a bracket inside a string) goes on as valid.
     """
     rows = con.execute(
-        f"SELECT line_number, line FROM {_LINES} WHERE reason = 'malformed JSON'"
+        f"SELECT line_number, line, reason FROM {_LINES} WHERE reason IN ('malformed JSON', ?)",
+        [_STRICT_CHECK],
     ).fetchall()
-    details: list[tuple[int, str]] = []
-    for line_number, line in rows:
+    details: list[tuple[int, str | None]] = []
+    for line_number, line, reason in rows:
         try:
             json.loads(line)
+            # Python may accept what DuckDB cannot parse; only a strict re-read is cleared.
+            details.append((line_number, None if reason == _STRICT_CHECK else reason))
         except json.JSONDecodeError as error:
             # Some messages already end in "at" ("Unterminated string starting at").
             where = f"{error.msg.removesuffix(' at')} at column {error.colno}"
@@ -277,7 +332,9 @@ def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
     if not details:
         return
     numbers, reasons = zip(*details, strict=True)
-    explained = pa.table({"line_number": pa.array(numbers, pa.int64()), "reason": reasons})
+    explained = pa.table(
+        {"line_number": pa.array(numbers, pa.int64()), "reason": pa.array(reasons, pa.string())}
+    )
     con.register("_prism_malformed_arrow", explained)
     try:
         con.execute(
@@ -350,6 +407,16 @@ def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str,
             f'CASE WHEN c."{fk.column}" IS NOT NULL AND {alias}.k IS NULL THEN '
             f"'orphan: {fk.label} `' || c.\"{fk.column}\" || '` not in {fk.parent}' END"
         )
+    if spec.kind == UTTERANCES.kind:
+        if _table_exists(con, CONVERSATIONS.table):
+            consistency = utterance_consistency_sql()
+            joins += consistency.joins
+            reasons += consistency.reasons
+        else:
+            notes.append(
+                f"consistency check against the conversation histories skipped: "
+                f"{CONVERSATIONS.table} has not been loaded"
+            )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_FINAL} AS
@@ -394,6 +461,19 @@ def _swap(
         f"FROM {_FINAL}"
     ).fetchone()
     return int(loaded), int(rejected)
+
+
+def _top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 3) -> list[tuple[str, int]]:
+    """The most common reject categories of the file being loaded, each with one example."""
+    pattern = "^(" + "|".join(REASON_CATEGORIES) + ")"
+    rows = con.execute(
+        f"SELECT coalesce(nullif(regexp_extract(reason, ?, 1), ''), reason) AS category, "
+        f"count(*) AS n, arg_min(line_number || ': ' || reason, line_number) AS example "
+        f"FROM {_FINAL} WHERE reason IS NOT NULL GROUP BY category ORDER BY n DESC, category "
+        f"LIMIT {limit}",
+        [pattern],
+    ).fetchall()
+    return [(f"{category}, e.g. line {example}", int(n)) for category, n, example in rows]
 
 
 def _unexpected_key_notes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from orchestration.prism.checks import MACROS, build_row_sql, sql_literal, top_level_paths
 from orchestration.prism.consistency import utterance_consistency_sql
+from orchestration.prism.fastpath import acceptance_sql, spec_structure
 from orchestration.prism.files import (
     CONVERSATIONS,
     FILE_SPECS,
@@ -65,6 +66,7 @@ PREVIEW_ROWS = 5
 PREVIEW_CHARS = 60
 
 _LINES = "_prism_lines"
+_PARSED = "_prism_parsed"
 _CHECKED = "_prism_checked"
 _FINAL = "_prism_final"
 
@@ -346,32 +348,58 @@ def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
+    """Check and type every parsed line: the cheap acceptance test for all, the detailed
+    checks for the few it does not clear (see ``fastpath.py``)."""
+    known = "[" + ", ".join(sql_literal(c) for c in spec.columns) + "]"
+    bindings, accepted = acceptance_sql(spec, "_r", "_t", "_keys")
+    nested = "".join(f", {expression} AS {alias}" for alias, expression in bindings)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_PARSED} AS
+        SELECT line_number, line, _keys, _t,
+            len(_keys) = len(list_distinct(_keys)) AND {accepted} AS _ok
+        FROM (
+            SELECT *{nested}
+            FROM (
+                SELECT line_number, line, json_keys(line) AS _keys,
+                    from_json(line, {spec_structure(spec, raw=True)}) AS _r,
+                    from_json(line, {spec_structure(spec, raw=False)}) AS _t
+                FROM {_LINES} WHERE reason IS NULL
+            )
+        )
+        """
+    )
     row_sql = build_row_sql(spec)
     query = (
         f"SELECT line_number, line, json_extract(line, {top_level_paths(spec)}) AS _v, "
-        f"json_keys(line) AS _keys FROM {_LINES} WHERE reason IS NULL"
+        f"_keys FROM {_PARSED} WHERE NOT _ok"
     )
     for stage in row_sql.stages:
         if stage:
             bindings = ", ".join(f"{expression} AS {alias}" for alias, expression in stage)
             query = f"SELECT *, {bindings} FROM ({query})"
-    known = "[" + ", ".join(sql_literal(c) for c in spec.columns) + "]"
     duplicate_key = (
         "CASE WHEN len(_keys) <> len(list_distinct(_keys)) THEN 'duplicate key `' || "
         "list_filter(_keys, lambda k, n: list_position(_keys, k) < n)[1] || '`' END"
     )
-    columns = ", ".join(f'{expression} AS "{name}"' for name, expression in row_sql.columns)
+    unexpected = f"list_filter(_keys, lambda k: NOT list_contains({known}, k))"
+    fast_columns = ", ".join(f'_t."{name}" AS "{name}"' for name in spec.columns)
+    slow_columns = ", ".join(f'{expression} AS "{name}"' for name, expression in row_sql.columns)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_CHECKED} AS
+        SELECT line_number, line, NULL::VARCHAR AS reason, {unexpected} AS _unexpected_keys,
+            {fast_columns}
+        FROM {_PARSED} WHERE _ok
+        UNION ALL BY NAME
         SELECT line_number, line, coalesce({duplicate_key}, {row_sql.reason}) AS reason,
-            list_filter(_keys, lambda k: NOT list_contains({known}, k)) AS _unexpected_keys,
-            {columns}
+            {unexpected} AS _unexpected_keys, {slow_columns}
         FROM ({query})
         UNION ALL BY NAME
         SELECT line_number, line, reason FROM {_LINES} WHERE reason IS NOT NULL
         """
     )
+    con.execute(f"DROP TABLE {_PARSED}")
 
 
 def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str, ...]:

@@ -26,3 +26,18 @@ def warehouse_path() -> Path:
 def prism_source() -> str:
     """``huggingface``, ``synthetic``, a directory, or ``auto`` (Hugging Face when reachable)."""
     return os.environ.get("PRISM_SOURCE", "auto").strip() or "auto"
+
+
+def prism_reject_threshold() -> float:
+    """``PRISM_REJECT_THRESHOLD``: refuse a PRISM file when more than this share of its lines is
+    rejected (a file from which nothing loads is always refused); default
+    ``orchestration.prism.refusal.DEFAULT_REJECT_THRESHOLD`` (0.9)."""
+    from orchestration.prism.refusal import DEFAULT_REJECT_THRESHOLD, check_threshold
+
+    text = os.environ.get("PRISM_REJECT_THRESHOLD", "").strip()
+    if not text:
+        return DEFAULT_REJECT_THRESHOLD
+    try:
+        return check_threshold(float(text))
+    except ValueError as error:
+        raise ValueError(f"PRISM_REJECT_THRESHOLD={text!r}: {error}") from None

@@ -15,7 +15,6 @@ from orchestration.prism.files import (
     STATED_PREF_KEYS,
 )
 
-
 # A location as the release writes it, with a non-ASCII country name (escaped by json.dumps).
 TURKIYE = (
     "T\u00fcrkiye", "TUR", "Asia", "Western Asia", "T\u00fcrkiye", "Asia", "Western Asia", "TUR",

@@ -67,6 +67,7 @@ PREVIEW_CHARS = 60
 
 _LINES = "_prism_lines"
 _PARSED = "_prism_parsed"
+_SLOW = "_prism_slow"
 _CHECKED = "_prism_checked"
 _FINAL = "_prism_final"
 
@@ -247,9 +248,10 @@ def _load(
             loaded_at,
         ],
     )
-    notes += _unexpected_key_notes(con)
-    for table in (_LINES, _CHECKED, _FINAL):
-        con.execute(f"DROP TABLE {table}")
+    notes += _unexpected_key_notes(con, spec)
+    con.execute(f"DROP VIEW {_CHECKED}")
+    for table in (_LINES, _PARSED, _SLOW, _FINAL):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     report = LoadReport(
         kind=spec.kind,
         file=spec.filename,
@@ -296,7 +298,8 @@ def _stage_lines(con: duckdb.DuckDBPyConnection) -> None:
                 WHEN pre_reason IS NOT NULL THEN pre_reason
                 WHEN regexp_full_match(line, '\\s*') THEN 'blank line'
                 WHEN NOT json_valid(line) THEN 'malformed JSON'
-                WHEN json_type(line) <> 'OBJECT'
+                -- Valid JSON that starts with a brace is an object; only the rest are typed.
+                WHEN NOT starts_with(ltrim(line), '{{')
                     THEN 'not a JSON object (got ' || json_type(line) || ')'
                 ELSE 'JSON'
             END AS reason
@@ -349,19 +352,22 @@ def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
 
 def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     """Check and type every parsed line: the cheap acceptance test for all, the detailed
-    checks for the few it does not clear (see ``fastpath.py``)."""
-    known = "[" + ", ".join(sql_literal(c) for c in spec.columns) + "]"
+    checks for the few it does not clear (see ``fastpath.py``).
+
+    The result is the view ``_CHECKED`` (line_number, reason, typed columns): the accepted
+    lines' values are read from the parse, not copied again.
+    """
     bindings, accepted = acceptance_sql(spec, "_r", "_t", "_keys")
     nested = "".join(f", {expression} AS {alias}" for alias, expression in bindings)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_PARSED} AS
-        SELECT line_number, line, _keys, _t,
+        SELECT line_number, _keys, _t,
             len(_keys) = len(list_distinct(_keys)) AND {accepted} AS _ok
         FROM (
             SELECT *{nested}
             FROM (
-                SELECT line_number, line, json_keys(line) AS _keys,
+                SELECT line_number, json_keys(line) AS _keys,
                     from_json(line, {spec_structure(spec, raw=True)}) AS _r,
                     from_json(line, {spec_structure(spec, raw=False)}) AS _t
                 FROM {_LINES} WHERE reason IS NULL
@@ -369,10 +375,26 @@ def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
         )
         """
     )
+    fast_columns = ", ".join(f'_t."{name}" AS "{name}"' for name in spec.columns)
+    parts = [
+        f"SELECT line_number, NULL::VARCHAR AS reason, {fast_columns} FROM {_PARSED} WHERE _ok"
+    ]
+    (slow,) = con.execute(f"SELECT count(*) FROM {_PARSED} WHERE NOT _ok").fetchone()
+    if slow:
+        # Planning the detailed checks costs more than running them, so a clean file skips it.
+        _detailed_checks(con, spec)
+        parts.append(f"SELECT * FROM {_SLOW}")
+    parts.append(f"SELECT line_number, reason FROM {_LINES} WHERE reason IS NOT NULL")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_CHECKED} AS " + " UNION ALL BY NAME ".join(parts))
+
+
+def _detailed_checks(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
+    """The first problem of each line the acceptance test did not clear, worded, and the
+    typed values of those that turn out valid (an integer written 266.0, say)."""
     row_sql = build_row_sql(spec)
     query = (
-        f"SELECT line_number, line, json_extract(line, {top_level_paths(spec)}) AS _v, "
-        f"_keys FROM {_PARSED} WHERE NOT _ok"
+        f"SELECT p.line_number, json_extract(l.line, {top_level_paths(spec)}) AS _v, p._keys "
+        f"FROM {_PARSED} p JOIN {_LINES} l USING (line_number) WHERE NOT p._ok"
     )
     for stage in row_sql.stages:
         if stage:
@@ -382,24 +404,14 @@ def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
         "CASE WHEN len(_keys) <> len(list_distinct(_keys)) THEN 'duplicate key `' || "
         "list_filter(_keys, lambda k, n: list_position(_keys, k) < n)[1] || '`' END"
     )
-    unexpected = f"list_filter(_keys, lambda k: NOT list_contains({known}, k))"
-    fast_columns = ", ".join(f'_t."{name}" AS "{name}"' for name in spec.columns)
-    slow_columns = ", ".join(f'{expression} AS "{name}"' for name, expression in row_sql.columns)
+    columns = ", ".join(f'{expression} AS "{name}"' for name, expression in row_sql.columns)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {_CHECKED} AS
-        SELECT line_number, line, NULL::VARCHAR AS reason, {unexpected} AS _unexpected_keys,
-            {fast_columns}
-        FROM {_PARSED} WHERE _ok
-        UNION ALL BY NAME
-        SELECT line_number, line, coalesce({duplicate_key}, {row_sql.reason}) AS reason,
-            {unexpected} AS _unexpected_keys, {slow_columns}
+        CREATE OR REPLACE TEMP TABLE {_SLOW} AS
+        SELECT line_number, coalesce({duplicate_key}, {row_sql.reason}) AS reason, {columns}
         FROM ({query})
-        UNION ALL BY NAME
-        SELECT line_number, line, reason FROM {_LINES} WHERE reason IS NOT NULL
         """
     )
-    con.execute(f"DROP TABLE {_PARSED}")
 
 
 def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str, ...]:
@@ -448,8 +460,7 @@ def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str,
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_FINAL} AS
-        SELECT c.* EXCLUDE (reason, _rank, _first),
-            coalesce(c.reason, {", ".join(reasons)}) AS reason
+        SELECT c.line_number, coalesce(c.reason, {", ".join(reasons)}) AS reason
         FROM (
             SELECT *,
                 row_number() OVER w AS _rank,
@@ -466,21 +477,24 @@ def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str,
 def _swap(
     con: duckdb.DuckDBPyConnection, spec: FileSpec, source: str, revision: str
 ) -> tuple[int, int]:
-    columns = ", ".join(f'"{c}"' for c in spec.columns)
+    columns = ", ".join(f'c."{c}"' for c in spec.columns)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {spec.table} AS
-        SELECT {columns}, line_number AS _line_number,
+        SELECT {columns}, c.line_number AS _line_number,
             {sql_literal(source)} AS _dataset_source, {sql_literal(revision)} AS _dataset_revision
-        FROM {_FINAL} WHERE reason IS NULL ORDER BY line_number
+        FROM {_CHECKED} c SEMI JOIN {_FINAL} f
+            ON c.line_number = f.line_number AND f.reason IS NULL
+        ORDER BY c.line_number
         """
     )
     con.execute(f"DELETE FROM {REJECTS_TABLE} WHERE file = ?", [spec.filename])
     con.execute(
         f"""
         INSERT INTO {REJECTS_TABLE}
-        SELECT ?, line_number, reason, line, ?, ?
-        FROM {_FINAL} WHERE reason IS NOT NULL ORDER BY line_number
+        SELECT ?, f.line_number, f.reason, l.line, ?, ?
+        FROM {_FINAL} f JOIN {_LINES} l USING (line_number)
+        WHERE f.reason IS NOT NULL ORDER BY f.line_number
         """,
         [spec.filename, source, revision],
     )
@@ -504,10 +518,11 @@ def _top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 3) -> list[tuple[s
     return [(f"{category}, e.g. line {example}", int(n)) for category, n, example in rows]
 
 
-def _unexpected_key_notes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+def _unexpected_key_notes(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str, ...]:
+    known = "[" + ", ".join(sql_literal(c) for c in spec.columns) + "]"
     rows = con.execute(
-        f"SELECT k, count(*) FROM (SELECT unnest(_unexpected_keys) AS k FROM {_FINAL}) "
-        "GROUP BY k ORDER BY k"
+        f"SELECT k, count(*) FROM (SELECT unnest(_keys) AS k FROM {_PARSED}) "
+        f"WHERE NOT list_contains({known}, k) GROUP BY k ORDER BY k"
     ).fetchall()
     return tuple(f"unexpected key `{k}` on {n} lines was not loaded" for k, n in rows)
 

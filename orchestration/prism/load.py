@@ -66,6 +66,12 @@ PREVIEW_ROWS = 5
 PREVIEW_CHARS = 60
 
 _LINES = "_prism_lines"
+# The lines as read (lines.py): each ends with its newline, which the stored raw_line drops.
+_ARROW = "_prism_lines_arrow"
+_ARROW_LINES = (
+    f"(SELECT line_number, pre_reason, "
+    f"CASE WHEN suffix(line, chr(10)) THEN line[:-2] ELSE line END AS line FROM {_ARROW})"
+)
 _PARSED = "_prism_parsed"
 _SLOW = "_prism_slow"
 _CHECKED = "_prism_checked"
@@ -217,17 +223,16 @@ def _load(
 
     for macro in MACROS:
         con.execute(macro)
-    con.register("_prism_lines_arrow", lines.table)
+    con.register(_ARROW, lines.table)
     try:
         _stage_lines(con)
         _explain_malformed(con)
         _check_lines(con, spec)
         notes = _final_reasons(con, spec)
+        loaded_at = datetime.now(UTC).replace(tzinfo=None)
+        rows_loaded, rows_rejected = _swap(con, spec, source, revision)
     finally:
-        con.unregister("_prism_lines_arrow")
-
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    rows_loaded, rows_rejected = _swap(con, spec, source, revision)
+        con.unregister(_ARROW)
     if rows_loaded + rows_rejected != lines.count:
         raise RuntimeError(
             f"{path}: counts do not reconcile: {lines.count} lines read, "
@@ -283,32 +288,31 @@ def _load(
 
 
 def _stage_lines(con: duckdb.DuckDBPyConnection) -> None:
-    """Classify lines that cannot be parsed at all; the rest go on to the JSON checks."""
+    """Keep, with a reason, the lines that cannot be parsed at all and those to be read
+    strictly; every other line is read straight from Arrow by the JSON checks."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_LINES} AS
+        SELECT * FROM (
         SELECT line_number, line,
             CASE
                 WHEN reason <> 'JSON' THEN reason
                 WHEN regexp_matches(line, '{_TRAILING_COMMA}') THEN '{_STRICT_CHECK}'
             END AS reason
         FROM (
-        SELECT line_number, line,
-            CASE
-                WHEN pre_reason IS NOT NULL THEN pre_reason
-                WHEN regexp_full_match(line, '\\s*') THEN 'blank line'
-                WHEN NOT json_valid(line) THEN 'malformed JSON'
-                -- Valid JSON that starts with a brace is an object; only the rest are typed.
-                WHEN NOT starts_with(ltrim(line), '{{')
-                    THEN 'not a JSON object (got ' || json_type(line) || ')'
-                ELSE 'JSON'
-            END AS reason
-        FROM (
-            -- Each Arrow line ends with its newline (see lines.py); the stored line does not.
-            SELECT line_number, pre_reason,
-                CASE WHEN suffix(line, chr(10)) THEN line[:-2] ELSE line END AS line
-            FROM _prism_lines_arrow
+            SELECT line_number, line,
+                CASE
+                    WHEN pre_reason IS NOT NULL THEN pre_reason
+                    WHEN regexp_full_match(line, '\\s*') THEN 'blank line'
+                    WHEN NOT json_valid(line) THEN 'malformed JSON'
+                    -- Valid JSON that starts with a brace is an object; only the rest are typed.
+                    WHEN NOT starts_with(ltrim(line), '{{')
+                        THEN 'not a JSON object (got ' || json_type(line) || ')'
+                    ELSE 'JSON'
+                END AS reason
+            FROM {_ARROW_LINES}
         ))
+        WHERE reason IS NOT NULL
         """
     )
 
@@ -370,7 +374,10 @@ def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
                 SELECT line_number, json_keys(line) AS _keys,
                     from_json(line, {spec_structure(spec, raw=True)}) AS _r,
                     from_json(line, {spec_structure(spec, raw=False)}) AS _t
-                FROM {_LINES} WHERE reason IS NULL
+                -- The trailing newline is whitespace to the parser; no need to copy the line.
+                FROM {_ARROW} ANTI JOIN (
+                    SELECT line_number FROM {_LINES} WHERE reason IS NOT NULL
+                ) USING (line_number)
             )
         )
         """
@@ -379,7 +386,7 @@ def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     parts = [
         f"SELECT line_number, NULL::VARCHAR AS reason, {fast_columns} FROM {_PARSED} WHERE _ok"
     ]
-    (slow,) = con.execute(f"SELECT count(*) FROM {_PARSED} WHERE NOT _ok").fetchone()
+    ((slow,),) = con.execute(f"SELECT count(*) FROM {_PARSED} WHERE NOT _ok").fetchall()
     if slow:
         # Planning the detailed checks costs more than running them, so a clean file skips it.
         _detailed_checks(con, spec)
@@ -394,7 +401,7 @@ def _detailed_checks(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     row_sql = build_row_sql(spec)
     query = (
         f"SELECT p.line_number, json_extract(l.line, {top_level_paths(spec)}) AS _v, p._keys "
-        f"FROM {_PARSED} p JOIN {_LINES} l USING (line_number) WHERE NOT p._ok"
+        f"FROM {_PARSED} p JOIN {_ARROW_LINES} l USING (line_number) WHERE NOT p._ok"
     )
     for stage in row_sql.stages:
         if stage:
@@ -493,7 +500,7 @@ def _swap(
         f"""
         INSERT INTO {REJECTS_TABLE}
         SELECT ?, f.line_number, f.reason, l.line, ?, ?
-        FROM {_FINAL} f JOIN {_LINES} l USING (line_number)
+        FROM {_FINAL} f JOIN {_ARROW_LINES} l USING (line_number)
         WHERE f.reason IS NOT NULL ORDER BY f.line_number
         """,
         [spec.filename, source, revision],
@@ -501,7 +508,7 @@ def _swap(
     loaded, rejected = con.execute(
         f"SELECT count(*) FILTER (reason IS NULL), count(*) FILTER (reason IS NOT NULL) "
         f"FROM {_FINAL}"
-    ).fetchone()
+    ).fetchall()[0]
     return int(loaded), int(rejected)
 
 

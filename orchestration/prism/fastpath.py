@@ -1,4 +1,4 @@
-"""The cheap acceptance test of a PRISM line, and its typed values, from two vectorised parses.
+"""The cheap acceptance test of a PRISM line, and its typed values, from vectorised parses.
 
 Nearly every line of a real file is valid, so the loader first asks, for all lines at once, a
 question DuckDB answers at close to its JSON reading speed: does every value have the right JSON
@@ -6,12 +6,12 @@ type, is every required key there, and is every value inside the codebook's doma
 lines that fail go on to the detailed checks (``checks.py``), which find the first problem and
 word it.
 
-Two ``from_json`` parses do the work: one with the spec's types gives the typed values (exact for
-a line whose JSON types are right, since nothing then needs a lenient cast), one with every
-scalar as raw ``JSON`` text gives the token of each value, whose first characters tell its JSON
-type. ``from_json`` cannot tell a missing key from a null one, so an object holding nullable keys
-is kept as raw text and its keys are listed; re-reading such an object is cheap because it is
-small (the survey's answer blocks, the conversation's two attribute blocks).
+Three reads of a line do the work. ``from_json`` with the spec's types gives the typed values
+(exact for a line whose JSON types are right, since nothing then needs a lenient cast);
+``json_type`` over the path of every key gives each value's JSON type, and NULL for a missing
+key, without copying any text. Arrays of objects (the conversation history) cannot be typed by
+path, so their elements are read once more with every scalar as raw JSON text, whose first
+characters tell its JSON type.
 """
 
 from __future__ import annotations
@@ -19,22 +19,24 @@ from __future__ import annotations
 import json
 
 from orchestration.prism.checks import sql_literal
-from orchestration.prism.files import Field, FieldType, FileSpec, ListOf, Scalar, Struct
+from orchestration.prism.files import Field, FieldType, FileSpec, ListOf, Scalar
 
-# A JSON token's type from its text: a string starts with a quote, an integer is at most nine
-# plain digits (so it fits INTEGER), a number is finite, a boolean is spelled out.
+# A raw JSON token's type from its text (inside arrays): a string starts with a quote, an integer
+# is at most nine plain digits (so it fits INTEGER), a number is finite, a boolean is spelled out.
 _TOKEN_OK = {
     "VARCHAR": "starts_with({r}, '\"')",
     "BOOLEAN": "{r} IN ('true', 'false')",
     "INTEGER": "regexp_full_match({r}, '-?[0-9]{{1,9}}')",
     "DOUBLE": "isfinite(TRY_CAST({r} AS DOUBLE))",
 }
-# DuckDB keeps a bare NaN (how pandas wrote a missing value) as the token NaN; it counts as null.
-_NAN = "lower({r}) IN ('nan', '-nan')"
-
-
-def _holds_nullable_keys(t: Struct) -> bool:
-    return any(f.required and f.nullable for f in t.fields)
+# A value's type as json_type names it. An INTEGER must also survive the cast (fit 32 bits); a
+# DOUBLE must be finite, which also keeps NaN (a missing value) for the detailed checks.
+_TYPE_OK = {
+    "VARCHAR": "{y} = 'VARCHAR'",
+    "BOOLEAN": "{y} = 'BOOLEAN'",
+    "INTEGER": "{y} IN ('UBIGINT', 'BIGINT') AND {t} IS NOT NULL",
+    "DOUBLE": "{y} IN ('UBIGINT', 'BIGINT', 'DOUBLE') AND isfinite({t})",
+}
 
 
 def typed_structure(t: FieldType) -> object:
@@ -47,86 +49,94 @@ def typed_structure(t: FieldType) -> object:
 
 
 def raw_structure(t: FieldType) -> object:
-    """``from_json``'s structure for the raw tokens of ``t``: scalars and objects that hold
-    nullable keys stay JSON text."""
+    """``from_json``'s structure for the raw tokens of ``t``: every scalar stays JSON text."""
     if isinstance(t, Scalar):
         return "JSON"
     if isinstance(t, ListOf):
         return [raw_structure(t.element)]
-    if _holds_nullable_keys(t):
-        return "JSON"
     return {f.name: raw_structure(f.type) for f in t.fields}
 
 
-def spec_structure(spec: FileSpec, raw: bool) -> str:
-    """The structure of a whole line as a SQL literal."""
-    build = raw_structure if raw else typed_structure
-    return sql_literal(json.dumps({f.name: build(f.type) for f in spec.fields}))
+def typed_structure_sql(spec: FileSpec) -> str:
+    """The typed structure of a whole line as a SQL literal."""
+    return sql_literal(json.dumps({f.name: typed_structure(f.type) for f in spec.fields}))
+
+
+def list_structure_sql(spec: FileSpec) -> str | None:
+    """The raw structure of a line's arrays only (None when it has none), as a SQL literal."""
+    lists = {f.name: raw_structure(f.type) for f in spec.fields if isinstance(f.type, ListOf)}
+    return sql_literal(json.dumps(lists)) if lists else None
 
 
 class _Predicate:
-    """Builds the acceptance predicate; ``r`` and ``t`` are the SQL of a value's raw token and
-    typed value."""
+    """Builds the acceptance predicate over ``types`` (the json_type list), ``raw`` (the raw
+    arrays) and ``typed`` (the typed struct)."""
 
-    def __init__(self) -> None:
+    def __init__(self, types: str, raw: str) -> None:
+        self._types = types
+        self._raw = raw
         self._lambdas = 0
-        self.bindings: list[tuple[str, str]] = []
+        self.paths: list[str] = []
 
-    def _bind(self, expression: str) -> str:
-        # Computed once in a projection below the predicate, which names it as often as it needs.
-        alias = f"_n{len(self.bindings)}"
-        self.bindings.append((alias, expression))
-        return alias
+    def fields(self, fields: tuple[Field, ...], path: str, t: str) -> list[str]:
+        return [self.field(f, f"{path}.{_quoted(f.name)}", f"{t}.{_ident(f.name)}") for f in fields]
 
-    def fields(self, fields: tuple[Field, ...], r: str, t: str, keys: str | None) -> list[str]:
-        """Conditions on sibling keys under raw struct ``r`` and typed struct ``t``; ``keys`` is
-        the SQL list of their object's keys when presence must be checked."""
-        conditions: list[str] = []
-        required = [f.name for f in fields if f.required]
-        if keys is not None and required:
-            names = ", ".join(sql_literal(n) for n in required)
-            conditions.append(f"list_has_all({keys}, [{names}])")
-        for f in fields:
-            conditions.append(self.field(f, f"{r}.{_ident(f.name)}", f"{t}.{_ident(f.name)}"))
-        return conditions
-
-    def field(self, f: Field, r: str, t: str) -> str:
-        value = self.value(f.type, r, t)
-        if f.nullable or not f.required:
-            absent = f"{r} IS NULL"
-            # from_json types NaN as NULL for these; a VARCHAR would keep the text "NaN".
+    def field(self, f: Field, path: str, t: str) -> str:
+        """A key reached by JSON ``path`` (top level or in objects) with typed value ``t``."""
+        self.paths.append(path)
+        y = f"{self._types}[{len(self.paths)}]"
+        if isinstance(f.type, ListOf):
+            if path != f"$.{_quoted(f.name)}":
+                raise ValueError(f"only top-level arrays are supported, not {path}")
+            r = f"{self._raw}.{_ident(f.name)}"
+            value = f"{y} = 'ARRAY' AND " + self._list(f.type, r, t)
+        elif isinstance(f.type, Scalar):
+            value = f"{_TYPE_OK[f.type.sql_type].format(y=y, t=t)} AND {_domain(f.type, t)}"
+        else:
+            value = " AND ".join([f"{y} = 'OBJECT'", *self.fields(f.type.fields, path, t)])
+        allowed = []
+        if not f.required:
+            allowed.append(f"{y} IS NULL")
+        if f.nullable:
+            allowed.append(f"{y} = 'NULL'")
             if isinstance(f.type, Scalar) and f.type.sql_type in ("BOOLEAN", "INTEGER"):
-                absent += " OR " + _NAN.format(r=r)
-            return f"({absent} OR ({value}))"
-        return f"({r} IS NOT NULL AND {value})"
+                # A bare NaN: its type is DOUBLE and from_json types it as NULL for these (a
+                # VARCHAR would keep the text "NaN", so that one takes the detailed checks).
+                allowed.append(f"({y} = 'DOUBLE' AND {t} IS NULL)")
+        return "(" + " OR ".join([*allowed, f"({value})"]) + ")"
 
-    def value(self, ft: FieldType, r: str, t: str) -> str:
-        if isinstance(ft, Scalar):
-            return _scalar(ft, r, t)
-        if isinstance(ft, ListOf):
-            self._lambdas += 1
-            x, i = f"x{self._lambdas}", f"i{self._lambdas}"
-            element = Field("", ft.element, required=True, nullable=False)
-            inner = self.field(element, x, f"{t}[{i}]")
-            return (
-                f"len({r}) = len({t}) AND "
-                f"list_bool_and(list_transform({r}, lambda {x}, {i}: {inner}))"
-            )
-        if _holds_nullable_keys(ft):
-            # Kept as text: re-read its keys and tokens (see the module docstring).
-            children = self._bind(f"from_json({r}, {sql_literal(json.dumps(_raw_members(ft)))})")
-            keys = self._bind(f"json_keys({r})")
-            conditions = [f"starts_with({r}, '{{')", *self.fields(ft.fields, children, t, keys)]
-            return " AND ".join(conditions)
-        return " AND ".join(self.fields(ft.fields, r, t, None))
+    def _list(self, ft: ListOf, r: str, t: str) -> str:
+        self._lambdas += 1
+        x, i = f"x{self._lambdas}", f"i{self._lambdas}"
+        element = _element_condition(ft.element, x, f"{t}[{i}]")
+        each = f"list_transform({r}, lambda {x}, {i}: {element})"
+        return f"len({r}) = len({t}) AND list_bool_and({each})"
 
 
-def _raw_members(t: Struct) -> dict[str, object]:
-    return {f.name: raw_structure(f.type) for f in t.fields}
+def _element_condition(element: FieldType, r: str, t: str) -> str:
+    """An array element given as raw text ``r`` (or a struct of raw texts) and typed ``t``."""
+    if isinstance(element, Scalar):
+        token = _TOKEN_OK[element.sql_type].format(r=r)
+        return f"({r} IS NOT NULL AND {token} AND {_domain(element, t)})"
+    if isinstance(element, ListOf):
+        raise ValueError("arrays of arrays are not supported")
+    conditions = []
+    for f in element.fields:
+        rv, tv = f"{r}.{_ident(f.name)}", f"{t}.{_ident(f.name)}"
+        if not isinstance(f.type, Scalar):
+            raise ValueError(f"array elements must hold scalars only, not `{f.name}`")
+        value = f"{_TOKEN_OK[f.type.sql_type].format(r=rv)} AND {_domain(f.type, tv)}"
+        # from_json cannot tell a missing key from null, so inside arrays both count as absent.
+        if f.nullable or not f.required:
+            conditions.append(f"({rv} IS NULL OR ({value}))")
+        else:
+            conditions.append(f"({rv} IS NOT NULL AND {value})")
+    return "(" + " AND ".join(conditions) + ")"
 
 
-def _scalar(s: Scalar, r: str, t: str) -> str:
-    conditions = [_TOKEN_OK[s.sql_type].format(r=r)]
+def _domain(s: Scalar, t: str) -> str:
+    """The codebook's range, list of values or format, on the typed value ``t``."""
+    conditions = ["true"]
     if s.minimum is not None:
         conditions.append(f"{t} >= {s.minimum!r}")
     if s.maximum is not None:
@@ -140,17 +150,19 @@ def _scalar(s: Scalar, r: str, t: str) -> str:
     return " AND ".join(conditions)
 
 
+def _quoted(name: str) -> str:
+    return '"' + name + '"'
+
+
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def acceptance_sql(
-    spec: FileSpec, raw: str, typed: str, keys: str
-) -> tuple[list[tuple[str, str]], str]:
-    """Bindings and a predicate that is true when a line whose raw tokens are struct ``raw``,
-    typed values struct ``typed`` and top-level keys list ``keys`` passes every check; false
-    sends it to the detailed checks. The ``(alias, expression)`` bindings read ``raw`` and must
-    be computed in a projection below the predicate."""
-    predicate = _Predicate()
-    conditions = predicate.fields(spec.fields, raw, typed, keys)
-    return predicate.bindings, "coalesce(" + " AND ".join(conditions) + ", false)"
+def acceptance_sql(spec: FileSpec, types: str, raw: str, typed: str) -> tuple[str, str]:
+    """The json_type paths (a SQL list literal) and a predicate that is true when a line whose
+    value types are list ``types`` (``json_type(line, paths)``), raw arrays struct ``raw`` and
+    typed values struct ``typed`` passes every check; false sends it to the detailed checks."""
+    predicate = _Predicate(types, raw)
+    conditions = predicate.fields(spec.fields, "$", typed)
+    paths = "[" + ", ".join(sql_literal(p) for p in predicate.paths) + "]"
+    return paths, "coalesce(" + " AND ".join(conditions) + ", false)"

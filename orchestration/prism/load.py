@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from orchestration.prism.checks import MACROS, build_row_sql, sql_literal, top_level_paths
 from orchestration.prism.consistency import utterance_consistency_sql
-from orchestration.prism.fastpath import acceptance_sql, spec_structure
+from orchestration.prism.fastpath import acceptance_sql, list_structure_sql, typed_structure_sql
 from orchestration.prism.files import (
     CONVERSATIONS,
     FILE_SPECS,
@@ -361,24 +361,21 @@ def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     The result is the view ``_CHECKED`` (line_number, reason, typed columns): the accepted
     lines' values are read from the parse, not copied again.
     """
-    bindings, accepted = acceptance_sql(spec, "_r", "_t", "_keys")
-    nested = "".join(f", {expression} AS {alias}" for alias, expression in bindings)
+    paths, accepted = acceptance_sql(spec, "_y", "_r", "_t")
+    lists = list_structure_sql(spec)
+    raw = f", from_json(line, {lists}) AS _r" if lists else ""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_PARSED} AS
         SELECT line_number, _keys, _t,
             len(_keys) = len(list_distinct(_keys)) AND {accepted} AS _ok
         FROM (
-            SELECT *{nested}
-            FROM (
-                SELECT line_number, json_keys(line) AS _keys,
-                    from_json(line, {spec_structure(spec, raw=True)}) AS _r,
-                    from_json(line, {spec_structure(spec, raw=False)}) AS _t
-                -- The trailing newline is whitespace to the parser; no need to copy the line.
-                FROM {_ARROW} ANTI JOIN (
-                    SELECT line_number FROM {_LINES} WHERE reason IS NOT NULL
-                ) USING (line_number)
-            )
+            SELECT line_number, json_keys(line) AS _keys, json_type(line, {paths}) AS _y,
+                from_json(line, {typed_structure_sql(spec)}) AS _t{raw}
+            -- The trailing newline is whitespace to the parser; no need to copy the line.
+            FROM {_ARROW} ANTI JOIN (
+                SELECT line_number FROM {_LINES} WHERE reason IS NOT NULL
+            ) USING (line_number)
         )
         """
     )

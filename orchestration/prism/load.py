@@ -68,10 +68,8 @@ PREVIEW_CHARS = 60
 _LINES = "_prism_lines"
 # The lines as read (lines.py): each ends with its newline, which the stored raw_line drops.
 _ARROW = "_prism_lines_arrow"
-_ARROW_LINES = (
-    f"(SELECT line_number, pre_reason, "
-    f"CASE WHEN suffix(line, chr(10)) THEN line[:-2] ELSE line END AS line FROM {_ARROW})"
-)
+_STRIPPED = "CASE WHEN suffix(line, chr(10)) THEN line[:-2] ELSE line END"
+_ARROW_LINES = f"(SELECT line_number, pre_reason, {_STRIPPED} AS line FROM {_ARROW})"
 _PARSED = "_prism_parsed"
 _SLOW = "_prism_slow"
 _CHECKED = "_prism_checked"
@@ -289,16 +287,15 @@ def _load(
 
 def _stage_lines(con: duckdb.DuckDBPyConnection) -> None:
     """Keep, with a reason, the lines that cannot be parsed at all and those to be read
-    strictly; every other line is read straight from Arrow by the JSON checks."""
+    strictly; every other line is read straight from Arrow by the JSON checks.
+
+    The tests read the line with its newline (whitespace to them), so only the few kept lines
+    are copied without it.
+    """
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_LINES} AS
-        SELECT * FROM (
-        SELECT line_number, line,
-            CASE
-                WHEN reason <> 'JSON' THEN reason
-                WHEN regexp_matches(line, '{_TRAILING_COMMA}') THEN '{_STRICT_CHECK}'
-            END AS reason
+        SELECT line_number, {_STRIPPED} AS line, reason
         FROM (
             SELECT line_number, line,
                 CASE
@@ -308,10 +305,10 @@ def _stage_lines(con: duckdb.DuckDBPyConnection) -> None:
                     -- Valid JSON that starts with a brace is an object; only the rest are typed.
                     WHEN NOT starts_with(ltrim(line), '{{')
                         THEN 'not a JSON object (got ' || json_type(line) || ')'
-                    ELSE 'JSON'
+                    WHEN regexp_matches(line, '{_TRAILING_COMMA}') THEN '{_STRICT_CHECK}'
                 END AS reason
-            FROM {_ARROW_LINES}
-        ))
+            FROM {_ARROW}
+        )
         WHERE reason IS NOT NULL
         """
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.prism.load import load_prism_directory
+from orchestration.prism.load import load_prism_directory, load_prism_file
 from tests.prism.tiny import conversation_row, survey_row, tiny_rows
 
 
@@ -215,3 +215,19 @@ def test_nan_and_null_load_as_null_in_every_type(
         "SELECT count(*) FILTER (pii_manual_flag IS NULL), count(*) FILTER (NOT pii_manual_flag) "
         "FROM raw.prism_metadata"
     ).fetchone() == (len(rows["metadata"]) - 1, 1)
+
+
+def test_lines_the_fast_test_cannot_clear_still_load_typed(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # An integer written as 1.0 and a bare NaN for a nullable string both fail the acceptance
+    # test (fastpath.py); the detailed checks must clear them and type them.
+    survey = survey_row(0) | {"num_completed_conversations": 1.0, "lm_frequency_use": float("nan")}
+    path = tmp_path / "survey.jsonl"
+    path.write_text(json.dumps(survey) + "\n" + json.dumps(survey_row(1)) + "\n")
+    report = load_prism_file(con, "survey", path, "prism", "r")
+    assert (report.rows_loaded, report.rows_rejected) == (2, 0)
+    assert con.execute(
+        "SELECT user_id, num_completed_conversations, lm_frequency_use, location.birth_country "
+        "FROM raw.prism_survey ORDER BY _line_number"
+    ).fetchall() == [("user0", 1, None, "T\u00fcrkiye"), ("user1", 1, None, "T\u00fcrkiye")]

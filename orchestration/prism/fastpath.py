@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 
 from orchestration.prism.checks import sql_literal
-from orchestration.prism.files import Field, FieldType, FileSpec, ListOf, Scalar
+from orchestration.prism.files import Field, FieldType, FileSpec, ListOf, Scalar, Struct
 
 # A raw JSON token's type from its text (inside arrays): a string starts with a quote, an integer
 # is at most nine plain digits (so it fits INTEGER), a number is finite, a boolean is spelled out.
@@ -62,9 +62,24 @@ def typed_structure_sql(spec: FileSpec) -> str:
     return sql_literal(json.dumps({f.name: typed_structure(f.type) for f in spec.fields}))
 
 
+def _typed_by_path(f: Field) -> bool:
+    """A string every array element has: json_type over a wildcard path types it, so its text
+    (the conversation's whole content) is never copied as a raw token."""
+    is_string = isinstance(f.type, Scalar) and f.type.sql_type == "VARCHAR"
+    return is_string and f.required and not f.nullable
+
+
+def _raw_element(t: FieldType) -> object:
+    if isinstance(t, Struct):
+        return {f.name: raw_structure(f.type) for f in t.fields if not _typed_by_path(f)}
+    return raw_structure(t)
+
+
 def list_structure_sql(spec: FileSpec) -> str | None:
     """The raw structure of a line's arrays only (None when it has none), as a SQL literal."""
-    lists = {f.name: raw_structure(f.type) for f in spec.fields if isinstance(f.type, ListOf)}
+    lists = {
+        f.name: [_raw_element(f.type.element)] for f in spec.fields if isinstance(f.type, ListOf)
+    }
     return sql_literal(json.dumps(lists)) if lists else None
 
 
@@ -77,6 +92,8 @@ class _Predicate:
         self._raw = raw
         self._lambdas = 0
         self.paths: list[str] = []
+        # (alias, wildcard path) pairs: json_type(line, path) AS alias, a list per line.
+        self.wildcards: list[tuple[str, str]] = []
 
     def fields(self, fields: tuple[Field, ...], path: str, t: str) -> list[str]:
         return [self.field(f, f"{path}.{_quoted(f.name)}", f"{t}.{_ident(f.name)}") for f in fields]
@@ -89,7 +106,7 @@ class _Predicate:
             if path != f"$.{_quoted(f.name)}":
                 raise ValueError(f"only top-level arrays are supported, not {path}")
             r = f"{self._raw}.{_ident(f.name)}"
-            value = f"{y} = 'ARRAY' AND " + self._list(f.type, r, t)
+            value = f"{y} = 'ARRAY' AND " + self._list(f.type, path, r, t)
         elif isinstance(f.type, Scalar):
             value = f"{_TYPE_OK[f.type.sql_type].format(y=y, t=t)} AND {_domain(f.type, t)}"
         else:
@@ -105,12 +122,22 @@ class _Predicate:
                 allowed.append(f"({y} = 'DOUBLE' AND {t} IS NULL)")
         return "(" + " OR ".join([*allowed, f"({value})"]) + ")"
 
-    def _list(self, ft: ListOf, r: str, t: str) -> str:
+    def _list(self, ft: ListOf, path: str, r: str, t: str) -> str:
         self._lambdas += 1
         x, i = f"x{self._lambdas}", f"i{self._lambdas}"
         element = _element_condition(ft.element, x, f"{t}[{i}]")
         each = f"list_transform({r}, lambda {x}, {i}: {element})"
-        return f"len({r}) = len({t}) AND list_bool_and({each})"
+        conditions = [f"len({r}) = len({t})", f"list_bool_and({each})"]
+        if isinstance(ft.element, Struct):
+            for f in filter(_typed_by_path, ft.element.fields):
+                alias = f"_w{len(self.wildcards) + 1}"
+                self.wildcards.append((alias, f"{path}[*].{_quoted(f.name)}"))
+                # A wildcard skips elements without the key, so a short list means one is missing.
+                conditions.append(f"len({alias}) = len({t})")
+                conditions.append(
+                    f"list_bool_and(list_transform({alias}, lambda y: y = 'VARCHAR'))"
+                )
+        return " AND ".join(conditions)
 
 
 def _element_condition(element: FieldType, r: str, t: str) -> str:
@@ -125,6 +152,10 @@ def _element_condition(element: FieldType, r: str, t: str) -> str:
         rv, tv = f"{r}.{_ident(f.name)}", f"{t}.{_ident(f.name)}"
         if not isinstance(f.type, Scalar):
             raise ValueError(f"array elements must hold scalars only, not `{f.name}`")
+        if _typed_by_path(f):
+            # Its JSON type is checked over the wildcard path (see _Predicate._list).
+            conditions.append(f"({tv} IS NOT NULL AND {_domain(f.type, tv)})")
+            continue
         value = f"{_TOKEN_OK[f.type.sql_type].format(r=rv)} AND {_domain(f.type, tv)}"
         # from_json cannot tell a missing key from null, so inside arrays both count as absent.
         if f.nullable or not f.required:
@@ -158,11 +189,14 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def acceptance_sql(spec: FileSpec, types: str, raw: str, typed: str) -> tuple[str, str]:
-    """The json_type paths (a SQL list literal) and a predicate that is true when a line whose
-    value types are list ``types`` (``json_type(line, paths)``), raw arrays struct ``raw`` and
-    typed values struct ``typed`` passes every check; false sends it to the detailed checks."""
+def acceptance_sql(
+    spec: FileSpec, types: str, raw: str, typed: str
+) -> tuple[str, list[tuple[str, str]], str]:
+    """The json_type paths (a SQL list literal), the ``(alias, wildcard path)`` pairs to select
+    as ``json_type(line, path) AS alias``, and a predicate that is true when a line whose value
+    types are list ``types`` (``json_type(line, paths)``), raw arrays struct ``raw`` and typed
+    values struct ``typed`` passes every check; false sends it to the detailed checks."""
     predicate = _Predicate(types, raw)
     conditions = predicate.fields(spec.fields, "$", typed)
     paths = "[" + ", ".join(sql_literal(p) for p in predicate.paths) + "]"
-    return paths, "coalesce(" + " AND ".join(conditions) + ", false)"
+    return paths, predicate.wildcards, "coalesce(" + " AND ".join(conditions) + ", false)"

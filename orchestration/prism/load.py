@@ -358,9 +358,10 @@ def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     The result is the view ``_CHECKED`` (line_number, reason, typed columns): the accepted
     lines' values are read from the parse, not copied again.
     """
-    paths, accepted = acceptance_sql(spec, "_y", "_r", "_t")
+    paths, wildcards, accepted = acceptance_sql(spec, "_y", "_r", "_t")
     lists = list_structure_sql(spec)
     raw = f", from_json(line, {lists}) AS _r" if lists else ""
+    raw += "".join(f", json_type(line, {sql_literal(p)}) AS {a}" for a, p in wildcards)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_PARSED} AS

@@ -100,6 +100,24 @@ def _damaged() -> tuple[dict[str, list[str]], dict[tuple[str, int], str]]:
     )
     add(
         "conversations",
+        json.dumps(
+            conversation
+            | {
+                "conversation_id": "c11",
+                "conversation_history": _history_with(conversation, 2, content=5),
+            }
+        ),
+        "wrong type for `conversation_history[2].content` (expected VARCHAR, got 5)",
+    )
+    history = [dict(e) for e in conversation["conversation_history"]]
+    del history[4]["content"]
+    add(
+        "conversations",
+        json.dumps(conversation | {"conversation_id": "c12", "conversation_history": history}),
+        "missing required key `conversation_history[4].content`",
+    )
+    add(
+        "conversations",
         json.dumps(conversation | {"conversation_id": "c8", "conversation_turns": 500}),
         "out of range: conversation_turns 500 not in 2..50",
     )

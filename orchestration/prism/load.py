@@ -1,8 +1,12 @@
 """Loading the PRISM files into the ``raw`` schema: every line is loaded or rejected with a reason.
 
-A load builds the new table in temporary tables and replaces the raw table, its rejects and its
-load-log row inside one transaction, so a failure leaves the previous good tables. Loading a file
-whose fingerprint, source and revision match its last successful load changes nothing.
+A load reads the file's lines into Arrow (``lines.py``), keeps aside those that cannot be parsed,
+clears the valid lines with one vectorised acceptance test (``fastpath.py``), words the first
+problem of the others (``checks.py``), adds duplicate, orphan and cross-file consistency reasons
+(``consistency.py``), then replaces the raw table, its rejects and its load-log row inside one
+transaction. A file that yields nothing usable is refused (``refusal.py``) and the transaction
+rolls back, so a failure leaves the previous good tables. Loading a file whose fingerprint,
+source and revision match its last successful load changes nothing.
 """
 
 from __future__ import annotations

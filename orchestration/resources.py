@@ -62,9 +62,17 @@ class PrismSourceResource(dg.ConfigurableResource):
     """Where the PRISM files come from (``PRISM_SOURCE``): huggingface, synthetic, dir or auto."""
 
     source: str = ""
+    # None: PRISM_REJECT_THRESHOLD.
+    max_rejected_share: float | None = None
 
     def setting(self) -> str:
         return self.source or settings.prism_source()
+
+    def reject_threshold(self) -> float:
+        """Refuse a file when more than this share of its lines is rejected."""
+        if self.max_rejected_share is not None:
+            return self.max_rejected_share
+        return settings.prism_reject_threshold()
 
     def resolve(self) -> ResolvedSource:
         """The directory of the four files and their provenance (may download or generate)."""

@@ -59,10 +59,13 @@ LOCK_FILE = Variable("PRISM_LOCK_FILE", "prism-lock.json")
 # Long enough for DNS and TLS on a slow link, short enough that `auto` on a machine without
 # network falls back to synthetic data without a noticeable pause.
 HF_PROBE_TIMEOUT = Variable("PRISM_HF_PROBE_TIMEOUT", "5")
+# Refuse a PRISM file when more than this share of its lines is rejected (see prism/refusal.py).
+REJECT_THRESHOLD = Variable("PRISM_REJECT_THRESHOLD", "0.9")
 
 VARIABLES: tuple[Variable, ...] = (
     WAREHOUSE_DB,
     SOURCE,
+    REJECT_THRESHOLD,
     DATA_DIR,
     PERSPECTIVE_API_KEY,
     PERSPECTIVE_QPS,
@@ -128,6 +131,14 @@ def hf_token() -> str | None:
 def hf_probe_timeout() -> float:
     """Seconds ``PRISM_SOURCE=auto`` waits for Hugging Face before using synthetic data."""
     return _number(HF_PROBE_TIMEOUT)
+
+
+def prism_reject_threshold() -> float:
+    """Refuse a PRISM file when more than this share of its lines is rejected; in (0, 1]."""
+    threshold = _number(REJECT_THRESHOLD)
+    if not 0 < threshold <= 1:
+        raise ValueError(f"{REJECT_THRESHOLD.name}={REJECT_THRESHOLD.get()!r} must be in (0, 1]")
+    return threshold
 
 
 def synthetic_scale() -> str:

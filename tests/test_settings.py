@@ -28,6 +28,7 @@ def _repo_path(default: str) -> Path:
 RESOLVED: dict[str, tuple[Callable[[], object], Callable[[str], object]]] = {
     "PRISM_WAREHOUSE_DB": (settings.warehouse_path, _repo_path),
     "PRISM_SOURCE": (settings.prism_source, str),
+    "PRISM_REJECT_THRESHOLD": (settings.prism_reject_threshold, float),
     "PRISM_DATA_DIR": (settings.data_dir, _repo_path),
     "PERSPECTIVE_API_KEY": (settings.perspective_api_key, str),
     "PERSPECTIVE_QPS": (settings.perspective_qps, float),

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.prism.files import KINDS, REJECTS_TABLE, file_spec
 from orchestration.prism.load import LoadReport, find_prism_file, load_prism_file
+from orchestration.prism.refusal import RefusedFile
 from orchestration.prism.source import ResolvedSource
 from orchestration.resources import PrismSourceResource, WarehouseResource
 
@@ -36,13 +37,24 @@ def _build_ingest_asset(kind: str) -> dg.AssetsDefinition:
         if source.dataset_source == "synthetic":
             context.log.warning(f"SYNTHETIC DATA: {source.description}. Results are not PRISM's.")
         with warehouse.connect() as con:
-            report = load_prism_file(
-                con,
-                kind,
-                find_prism_file(source.directory, kind),
-                dataset_source=source.dataset_source,
-                dataset_revision=source.dataset_revision,
-            )
+            path = find_prism_file(source.directory, kind)
+            try:
+                report = load_prism_file(
+                    con,
+                    kind,
+                    path,
+                    dataset_source=source.dataset_source,
+                    dataset_revision=source.dataset_revision,
+                    reject_threshold=prism_source.reject_threshold(),
+                )
+            except RefusedFile as refused:
+                # The load rolled back: say so, so nobody goes looking for a half-written table.
+                raise dg.Failure(
+                    description=f"{refused}. Nothing was loaded; {spec.table} and "
+                    f"{REJECTS_TABLE} keep their previous contents.",
+                    metadata={"file": str(refused.path), "cause": refused.cause},
+                    allow_retries=False,
+                ) from refused
             loaded = con.execute(f"select count(*) from {spec.table}").fetchone()[0]
             rejected = con.execute(
                 f"select count(*) from {REJECTS_TABLE} where file = ?", [spec.filename]

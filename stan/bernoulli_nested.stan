@@ -31,20 +31,31 @@ data {
   real<lower=0> prior_b_sd;  // sd of the normal prior on b
   real<lower=0> prior_scale;  // scale of the student_t(3) priors
   int<lower=0, upper=1> prior_only;  // ignore the likelihood
+  int<lower=0, upper=1> save_group;  // write r_user and r_conv
 }
 transformed data {
   vector[K] means_X;  // column means of X, to recover the intercept
   matrix[N, K] Xc;  // centred predictors
+  // Rough posterior sds, for the multipliers below: with a success rate p
+  // the information per response is p (1 - p) <= 1/4, so a coefficient's sd
+  // is at least 2 / (sd(x_k) sqrt(N)) and an LLM mean's 2 sqrt(N_model / N).
+  vector[K] b_scale;
+  real mu_scale = 2 * sqrt(N_model * 1.0 / N);
   for (k in 1:K) {
     means_X[k] = mean(X[ : , k]);
     Xc[ : , k] = X[ : , k] - means_X[k];
+    if (!(sd(X[ : , k]) > 0)) {
+      reject("predictor ", k, " is constant; drop it from X");
+    }
+    b_scale[k] = 2 / (sd(X[ : , k]) * sqrt(N));
   }
 }
 parameters {
   real Intercept;  // intercept at the predictor means
-  vector[K] b;  // coefficients
+  vector<multiplier=b_scale>[K] b;  // coefficients
   real<lower=0> sd_model;  // sd of the LLM intercepts
-  vector[N_model] mu_model;  // LLM means of the log-odds at predictor means
+  // LLM means of the log-odds at the predictor means
+  vector<multiplier=mu_scale>[N_model] mu_model;
   real<lower=0> sd_user;  // sd of the participant intercepts
   vector[N_user] z_user;  // standardised participant intercepts
   real<lower=0> sd_conv;  // sd of the conversation intercepts
@@ -52,8 +63,6 @@ parameters {
 }
 transformed parameters {
   vector[N_model] r_model = mu_model - Intercept;
-  vector[N_user] r_user = sd_user * z_user;
-  vector[N_conv] r_conv = sd_conv * z_conv;
   real lprior = 0;
   lprior += normal_lpdf(b | 0, prior_b_sd);
   lprior += student_t_lpdf(Intercept | 3, 0, prior_scale);
@@ -70,7 +79,8 @@ model {
     // before being spread over its responses: one length-N expression fewer
     // per gradient (a quarter of the gradient's time at full scale).
     // Intercept + r_model = mu_model.
-    vector[N_conv] r_user_conv = r_user[J_conv_user] + r_conv;
+    vector[N_conv] r_user_conv = sd_user * z_user[J_conv_user]
+                                 + sd_conv * z_conv;
     target += bernoulli_logit_glm_lpmf(y | Xc, r_user_conv[J_conv]
                                                + mu_model[J_model], b);
   }
@@ -81,4 +91,12 @@ model {
 }
 generated quantities {
   real b_Intercept = Intercept - dot_product(means_X, b);
+  // Written only on request: 9,400 values a draw at PRISM's size, which the
+  // engine has to format and the fit to store.
+  vector[save_group ? N_user : 0] r_user;
+  vector[save_group ? N_conv : 0] r_conv;
+  if (save_group) {
+    r_user = sd_user * z_user;
+    r_conv = sd_conv * z_conv;
+  }
 }

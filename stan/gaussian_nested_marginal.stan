@@ -37,6 +37,13 @@
 // draw, against 0.3 to 0.5 and about 15 with the scaled coordinates. An
 // offset and multiplier are an affine change of variables whose Jacobian is
 // constant, so the posterior is unchanged.
+// The coefficients are sampled on the thin QR decomposition of the centred
+// predictors (the Stan User's Guide's QR reparameterisation): Xc = Q * R,
+// b_tilde = R * b, b = inverse(R) * b_tilde. Correlated predictors (the
+// moderation model's interactions with their main effects) then give nearly
+// uncorrelated b_tilde; on the full-scale moderation fit this cut the
+// leapfrog steps per draw by a factor of three. The prior stays on b (a
+// linear map, constant Jacobian).
 // Names follow brms: N_* count the levels of a grouping, J_* index them.
 //
 // Priors (the same in both Gaussian programs): b ~ normal(0, prior_b_sd),
@@ -60,14 +67,15 @@
 //       log|S_g| = sum_c log|A_c| + log(1 + sd_user^2 * W_g)
 //       e_g' inv(S_g) e_g = sum_c e_c' inv(A_c) e_c
 //                           - sd_user^2 * T_g^2 / (1 + sd_user^2 * W_g)
-// (3) Summing over participants, with Q = e'e:
+// (3) Summing over participants, with rss = e'e:
 //       log p(y) = -0.5 * (N * log(2 pi) + (N - N_conv) * log(sigma^2)
 //                  + sum_c log(d_c) + sum_g log(1 + sd_user^2 * W_g)
-//                  + (Q - sd_conv^2 * sum_c s_c^2 / d_c) / sigma^2
+//                  + (rss - sd_conv^2 * sum_c s_c^2 / d_c) / sigma^2
 //                  - sd_user^2 * sum_g T_g^2 / (1 + sd_user^2 * W_g))
-// Cost per gradient: with D = [1, Xc, LLM dummies] and theta = [Intercept;
-// b; r_model], Q = y'y - 2 theta' D'y + theta' D'D theta uses only the
-// cross-products, and s = sums_c(y) - n * Intercept - sums_c(Xc) * b
+// Cost per gradient: with Xc * b = Q * b_tilde (below), D = [1, Q, LLM
+// dummies] and theta = [Intercept; b_tilde; r_model], the residual sum of
+// squares e'e = y'y - 2 theta' D'y + theta' D'D theta uses only the
+// cross-products, and s = sums_c(y) - n * Intercept - sums_c(Q) * b_tilde
 // - counts_c(LLM) * r_model uses only conversation sums, so no term is
 // O(N): the per-response data enter through transformed data alone.
 //
@@ -105,8 +113,9 @@ data {
   int<lower=0, upper=1> save_group;  // draw r_user and r_conv
 }
 transformed data {
-  int P = 1 + K + N_model;  // columns of D = [1, Xc, LLM dummies]
+  int P = 1 + K + N_model;  // columns of D = [1, Q, LLM dummies]
   vector[K] means_X;  // column means of X, to recover the intercept
+  matrix[N, K] Xc;  // centred predictors, Xc = Q * R with Q' * Q = I
   matrix[N, P] D = rep_matrix(0, N, P);
   vector[N_conv] n_conv = rep_vector(0, N_conv);  // responses per conv.
   vector[N_conv] ysum_conv = rep_vector(0, N_conv);
@@ -115,8 +124,13 @@ transformed data {
   array[N_user + 1] int u_user;  // CSR row starts: conversations by user
   for (k in 1:K) {
     means_X[k] = mean(X[ : , k]);
-    D[ : , 1 + k] = X[ : , k] - means_X[k];
+    Xc[ : , k] = X[ : , k] - means_X[k];
+    if (!(sd(Xc[ : , k]) > 0)) {
+      reject("predictor ", k, " is constant; drop it from X");
+    }
   }
+  matrix[K, K] R_inverse = inverse(qr_thin_R(Xc));
+  D[ : , 2:(1 + K)] = qr_thin_Q(Xc);
   D[ : , 1] = rep_vector(1, N);
   for (i in 1:N) {
     int c = J_conv[i];
@@ -131,16 +145,18 @@ transformed data {
   real yty = dot_self(y);
   real mean_y = mean(y);
   real sd_y = sd(y);
-  // about the posterior sd of each coefficient: sd(y) / (sd(x_k) * sqrt(N))
-  vector[K] b_scale;
   if (!(sd_y > 0)) {
     reject("the outcome y is constant; there is nothing to model");
   }
-  for (k in 1:K) {
-    if (!(sd(X[ : , k]) > 0)) {
-      reject("predictor ", k, " is constant; drop it from X");
-    }
-    b_scale[k] = sd_y / (sd(X[ : , k]) * sqrt(N));
+  // Rough posterior sds, for the multipliers below: an LLM mean rests on
+  // about N / N_model responses, and the intercept on the spread of the
+  // LLM means over sqrt(N_model).
+  real mu_scale = sd_y * sqrt(N_model * 1.0 / N);
+  real intercept_scale;
+  {
+    vector[N_model] llm_means = (D[ : , (2 + K):P]' * y)
+                                ./ (D[ : , (2 + K):P]' * rep_vector(1, N));
+    intercept_scale = fmax(sd(llm_means), mu_scale) / sqrt(N_model);
   }
   vector[size(csr_extract_w(counts_conv))] w_counts
     = csr_extract_w(counts_conv);
@@ -162,17 +178,21 @@ transformed data {
   }
 }
 parameters {
-  real<offset=mean_y, multiplier=sd_y> Intercept;  // at the predictor means
-  vector<multiplier=b_scale>[K] b;  // coefficients
+  // intercept at the predictor means
+  real<offset=mean_y, multiplier=intercept_scale> Intercept;
+  // coefficients on Q, b_tilde = R * b (the columns of Q are orthonormal, so
+  // the posterior sd of each is about sigma)
+  vector<multiplier=sd_y>[K] b_tilde;
   real<lower=0> sd_model;  // sd of the LLM intercepts
   // LLM means of the outcome at the predictor means
-  vector<offset=mean_y, multiplier=sd_y>[N_model] mu_model;
+  vector<offset=mean_y, multiplier=mu_scale>[N_model] mu_model;
   real<lower=0> sd_nested;  // sd of participant + conversation intercepts
   real<lower=0, upper=1> share_user;  // participant share of their variance
   // log residual sd, whose posterior sd is about 1 / sqrt(2 N)
   real<offset=log(sd_y), multiplier=inv_sqrt(2 * N)> log_sigma;
 }
 transformed parameters {
+  vector[K] b = R_inverse * b_tilde;  // coefficients
   real<lower=0> sigma = exp(log_sigma);  // residual sd
   real<lower=0> sd_user = sd_nested * sqrt(share_user);
   real<lower=0> sd_conv = sd_nested * sqrt(1 - share_user);
@@ -191,9 +211,9 @@ transformed parameters {
 }
 model {
   if (!prior_only) {
-    vector[P] theta = append_row(Intercept, append_row(b, r_model));
-    real Q = yty - 2 * dot_product(theta, Dty) + quad_form(DtD, theta);
-    vector[N_conv] s = conv_residual_sums(Intercept, b, r_model, ysum_conv,
+    vector[P] theta = append_row(Intercept, append_row(b_tilde, r_model));
+    real rss = yty - 2 * dot_product(theta, Dty) + quad_form(DtD, theta);
+    vector[N_conv] s = conv_residual_sums(Intercept, b_tilde, r_model, ysum_conv,
                                           n_conv, Xsum_conv, w_counts,
                                           v_counts, u_counts);
     real var_e = square(sigma);
@@ -207,7 +227,7 @@ model {
     vector[N_user] h = 1 + var_u * W;
     target += -0.5 * (N * log(2 * pi()) + (N - N_conv) * log(var_e)
                       + sum(log(d)) + sum(log(h))
-                      + (Q - var_c * dot_product(s, s ./ d)) / var_e
+                      + (rss - var_c * dot_product(s, s ./ d)) / var_e
                       - var_u * dot_product(T, T ./ h));
   }
   target += normal_lpdf(mu_model | Intercept, sd_model);
@@ -223,7 +243,7 @@ generated quantities {
   vector[save_group ? N_user : 0] r_user;
   vector[save_group ? N_conv : 0] r_conv;
   if (save_group) {
-    vector[N_conv] s = conv_residual_sums(Intercept, b, r_model, ysum_conv,
+    vector[N_conv] s = conv_residual_sums(Intercept, b_tilde, r_model, ysum_conv,
                                           n_conv, Xsum_conv, w_counts,
                                           v_counts, u_counts);
     real var_c = square(sd_conv);

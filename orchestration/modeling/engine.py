@@ -42,6 +42,11 @@ class SamplingProfile:
     seed: int = 20250305
     adapt_delta: float = 0.8
     max_treedepth: int = 10
+    # Stan's warmup phases, in iterations (its defaults): step size only, then metric windows
+    # doubling from `window`, then step size only again.
+    init_buffer: int = 75
+    window: int = 25
+    term_buffer: int = 50
 
 
 QUICK = SamplingProfile("quick", chains=2, warmup=200, draws=200)
@@ -188,6 +193,9 @@ def _sample_pystan(
         num_samples=profile.draws,
         delta=profile.adapt_delta,
         max_depth=profile.max_treedepth,
+        init_buffer=profile.init_buffer,
+        window=profile.window,
+        term_buffer=profile.term_buffer,
         **({"save_warmup": True} if save_warmup else {}),
         **starts,
     )
@@ -249,6 +257,9 @@ def _sample_cmdstanpy(
         seed=profile.seed,
         adapt_delta=profile.adapt_delta,
         max_treedepth=profile.max_treedepth,
+        adapt_init_phase=profile.init_buffer,
+        adapt_metric_window=profile.window,
+        adapt_step_size=profile.term_buffer,
         inits=inits,
         # CmdStan writes 6 significant figures by default; keep full precision, as PyStan does.
         sig_figs=18,

@@ -56,12 +56,15 @@ def run_analysis(
     dims = {"b": ["term"], "r_model": ["model"]}
     # Only the brms-style reference program keeps non-centred LLM intercepts.
     dims["z_model" if spec.program == "gaussian_nested" else "mu_model"] = ["model"]
-    # The marginal program has no participant or conversation draws unless asked for them.
-    if spec.program != "gaussian_nested_marginal" or record.save_group:
+    # Participant and conversation intercepts are written only when asked for; the programs
+    # that sample them (all but the marginal one) always write their standardised z_*.
+    samples_groups = spec.program != "gaussian_nested_marginal"
+    if samples_groups or record.save_group:
         coords |= {"user": list(data.user_ids), "conversation": list(data.conversation_ids)}
+    if record.save_group:
         dims |= {"r_user": ["user"], "r_conv": ["conversation"]}
-        if spec.program != "gaussian_nested_marginal":
-            dims |= {"z_user": ["user"], "z_conv": ["conversation"]}
+    if samples_groups:
+        dims |= {"z_user": ["user"], "z_conv": ["conversation"]}
     inits = initial_values(spec.program, record, profile.chains, profile.seed)
     run = sample(
         spec.program,
@@ -124,8 +127,11 @@ def _write_draws(
     output_dir.mkdir(parents=True, exist_ok=True)
     path = output_dir / f"{data.spec.name}.nc"
     posterior = run.idata.posterior
-    # The standardised z_* duplicate r_* = sd * z; dropping them halves the file.
-    standardised = [name for name in posterior.data_vars if str(name).startswith("z_")]
+    # The standardised z_* and the QR-scale b_tilde are the sampler's coordinates; the file
+    # keeps what they stand for (b, and r_* when asked for).
+    standardised = [
+        name for name in posterior.data_vars if str(name).startswith("z_") or name == "b_tilde"
+    ]
     idata = run.idata.copy()
     idata.posterior = posterior.drop_vars(standardised)
     idata.posterior.attrs |= {

@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orchestration.modeling.data import build_fit_data
+from orchestration.modeling.data import NestedData, build_fit_data
 from orchestration.modeling.engine import SamplingProfile, profile_for, sample
-from orchestration.modeling.inits import initial_values
+from orchestration.modeling.inits import initial_values, qr_r
 from orchestration.modeling.specs import AnalysisOptions, AnalysisSpec, paper_specs
 from orchestration.modeling.summaries import fit_diagnostics
 from orchestration.settings import REPO_ROOT
@@ -89,17 +89,16 @@ def programs_at(revision: str, into: Path) -> Path:
     return into / "stan"
 
 
-def legacy_inits(inits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def legacy_inits(inits: list[dict[str, Any]], data: NestedData) -> list[dict[str, Any]]:
     """The current starting values plus the names the earlier programs used for the same
     quantities; Stan reads the names a program declares and ignores the rest."""
     out = []
     for chain in inits:
         chain = dict(chain)
-        if "split" in chain:  # marginal Gaussian: (sd_nested, unit split) -> (sd_nested, share)
-            chain["share_user"] = float(np.square(chain["split"][0]))
-        if "sd_user_signed" in chain:  # Bernoulli: signed sds -> bounded sds
-            chain["sd_user"] = abs(chain["sd_user_signed"])
-            chain["sd_conv"] = abs(chain["sd_conv_signed"])
+        if "log_sigma" in chain:  # marginal Gaussian: sigma was sampled on its own scale
+            chain["sigma"] = float(np.exp(chain["log_sigma"]))
+        if "b_tilde" in chain:  # ... and b without the QR decomposition
+            chain["b"] = np.linalg.solve(qr_r(data), np.asarray(chain["b_tilde"])).tolist()
         out.append(chain)
     return out
 
@@ -114,7 +113,7 @@ def profile_fit(
     data = build_fit_data(snapshot, spec.with_prompt("opening"), AnalysisOptions())
     inits = initial_values(spec.program, data.stan, profile.chains, profile.seed)
     if stan_dir is not None:
-        inits = legacy_inits(inits)
+        inits = legacy_inits(inits, data.stan)
     extra = {"stan_dir": stan_dir} if stan_dir is not None else {}
     start = time.perf_counter()
     run = sample(

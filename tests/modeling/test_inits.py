@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.modeling.data import build_fit_data
+from orchestration.modeling.data import NestedData, build_fit_data
 from orchestration.modeling.engine import program_path
 from orchestration.modeling.inits import initial_values
 from orchestration.modeling.specs import log_score_specs, mirroring_specs, top_scored_specs
@@ -34,6 +34,7 @@ def test_every_parameter_gets_a_start_of_its_declared_size(
     assert len(chains) == 3
     sizes = {
         "b": record.K,
+        "b_tilde": record.K,
         "mu_model": record.N_model,
         "z_model": record.N_model,
         "z_user": record.N_user,
@@ -69,9 +70,30 @@ def test_starts_sit_on_the_outcome_scale_and_differ_between_chains(
     assert initial_values("gaussian_nested_marginal", record, 4, seed=7) == chains
 
 
-def test_bernoulli_starts_at_the_log_odds_of_the_top_rate(tiny_snapshot: pd.DataFrame) -> None:
+def test_bernoulli_starts_near_the_logistic_fit(tiny_snapshot: pd.DataFrame) -> None:
     record = build_fit_data(tiny_snapshot, top_scored_specs()[0]).stan
     rate = np.asarray(record.y).mean()
+    chains = initial_values("bernoulli_nested", record, chains=4, seed=0)
+    for start in chains:
+        # The LLM means average to about the log-odds of the top rate (the tiny data set has
+        # few responses per LLM, hence the wide band).
+        assert abs(start["Intercept"] - np.log(rate / (1 - rate))) <= 0.5
+        assert "sigma" not in start
+    assert len({start["Intercept"] for start in chains}) == 4
+
+
+def test_logistic_start_recovers_a_planted_coefficient() -> None:
+    rng = np.random.default_rng(3)
+    n, n_model = 4000, 3
+    x = rng.uniform(0, 1, (n, 1))
+    model = rng.integers(1, n_model + 1, n)
+    log_odds = np.array([-1.0, 0.0, 1.0])[model - 1] + 2.0 * (x[:, 0] - x[:, 0].mean())
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-log_odds))).astype(int)
+    record = NestedData(
+        N=n, K=1, y=y, X=x, N_model=n_model, J_model=model, N_user=1, N_conv=1,
+        J_conv=np.ones(n, dtype=int), J_conv_user=np.ones(1, dtype=int),
+        prior_b_sd=2.5, prior_scale=2.5, prior_only=0, save_group=0,
+    )  # fmt: skip
     (start,) = initial_values("bernoulli_nested", record, chains=1, seed=0)
-    assert abs(start["Intercept"] - np.log(rate / (1 - rate))) <= 0.2
-    assert "sigma" not in start
+    assert abs(start["b"][0] - 2.0) < 0.5
+    assert np.allclose(start["mu_model"], [-1.0, 0.0, 1.0], atol=0.3)

@@ -120,8 +120,9 @@ class StanSettings(dg.ConfigurableResource):
     """How the fits sample and which rows they use; defaults are the paper's reading.
 
     ``engine`` is ``auto``, ``pystan`` or ``cmdstanpy`` (``PRISM_STAN_ENGINE``).
-    ``profile`` is ``quick`` (tests), ``default`` (4 chains x 500 + 500) or ``paper``
-    (4 x 1,000 + 1,000 for 1a/1b, 3,000 draws for 2 and 3); ``PRISM_FIT_PROFILE`` sets it.
+    ``profile`` is ``quick`` (tests), ``default`` (4 chains x 200 + 800; 400 draws for 1a) or
+    ``paper`` (4 x 1,000 + 1,000 for 1a/1b, 3,000 draws for 2 and 3); ``PRISM_FIT_PROFILE``
+    sets it.
     Each of ``chains``, ``warmup``, ``draws``, ``seed``, ``adapt_delta`` and ``max_treedepth``
     overrides the profile's value when set (in the launchpad's resource config, say).
     """

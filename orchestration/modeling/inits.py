@@ -77,12 +77,12 @@ def _chain(
         values["z_model"] = rng.uniform(-0.5, 0.5, data.N_model).tolist()
     else:
         values["mu_model"] = (intercept + jitter(data.N_model) / 2).tolist()
-    if program == "gaussian_nested_marginal":
-        # This program samples the two nested sds as their total and the participant's share.
-        sd_user, sd_conv = values.pop("sd_user"), values.pop("sd_conv")
-        values["sd_nested"] = float(np.hypot(sd_user, sd_conv))
-        values["share_user"] = sd_user**2 / (sd_user**2 + sd_conv**2)
-    else:
+    if program != "gaussian_nested":
+        # These programs sample the participant and conversation sds with a sign; every chain
+        # starts positive.
+        values["sd_user_signed"] = values.pop("sd_user")
+        values["sd_conv_signed"] = values.pop("sd_conv")
+    if program != "gaussian_nested_marginal":
         # Intercepts start near zero: a wide random start adds noise the size of sd to every row.
         values["z_user"] = rng.uniform(-0.5, 0.5, data.N_user).tolist()
         values["z_conv"] = rng.uniform(-0.5, 0.5, data.N_conv).tolist()

@@ -15,7 +15,9 @@ guessed, and reports:
 - ``passed``: the convergence checks of `analysis.fit_diagnostics`.
 
 The earlier revision (``BEFORE`` below, or ``--before REV``) is read from git with
-``git archive``; its programs take the current starting values plus the names they used then.
+``git archive``; its programs take the current starting values plus the names they used then
+(so they start near the point estimate too, which only flatters them) and, under ``default``,
+the profile of the time (4 chains x 500 + 500).
 ``--fits`` picks fits by name, ``--profile`` the sampling profile (``default``).
 
 Run: ``make bench BENCH=bench_fits`` or ``.venv/bin/python -m tests.benchmarks.bench_fits``.
@@ -48,6 +50,8 @@ WORKDIR = REPO_ROOT / "data" / "bench" / "fits"
 # The last commit before the suite-speed work (issue 12): total-and-share Gaussian program,
 # Bernoulli program with bounded sds and gathered intercepts.
 BEFORE = "d7cee84"
+# The `default` profile as it was then: 500 warmup iterations in Stan's standard windows.
+BEFORE_DEFAULT = SamplingProfile("default", chains=4, warmup=500, draws=500)
 
 
 def build_snapshot(workdir: Path = WORKDIR) -> Path:
@@ -97,6 +101,10 @@ def legacy_inits(inits: list[dict[str, Any]], data: NestedData) -> list[dict[str
         chain = dict(chain)
         if "log_sigma" in chain:  # marginal Gaussian: sigma was sampled on its own scale
             chain["sigma"] = float(np.exp(chain["log_sigma"]))
+        if "sd_user_signed" in chain:  # ... as a total sd and the participant's share
+            user, conv = chain["sd_user_signed"], chain["sd_conv_signed"]
+            chain["sd_nested"] = float(np.hypot(user, conv))
+            chain["share_user"] = float(user**2 / (user**2 + conv**2))
         if "b_tilde" in chain:  # ... and b without the QR decomposition
             chain["b"] = np.linalg.solve(qr_r(data), np.asarray(chain["b_tilde"])).tolist()
         out.append(chain)
@@ -157,8 +165,10 @@ def bench(
         if before:
             variants.insert(0, (f"before ({before})", programs_at(before, Path(scratch))))
         for spec in specs:
-            sampling = profile_for(profile, spec.paper_id)
             for label, stan_dir in variants:
+                sampling = profile_for(profile, spec.paper_id)
+                if stan_dir is not None and profile == "default":
+                    sampling = BEFORE_DEFAULT
                 measured = profile_fit(spec, snapshot, sampling, stan_dir)
                 note = (
                     f"{label}; {spec.program}; {sampling.chains} chains x {sampling.warmup}"

@@ -24,6 +24,8 @@ def test_profiles_follow_the_paper() -> None:
     assert profile_for("paper", "2") is PAPER_LONG
     assert profile_for("paper", "3").draws == 3000
     assert profile_for("default", "3") is DEFAULT
+    assert profile_for("default", "1a").draws < DEFAULT.draws
+    assert profile_for("default", "1a").warmup == DEFAULT.warmup
     with pytest.raises(ValueError, match="'slow'"):
         profile_for("slow", "1a")
 

@@ -1,0 +1,101 @@
+// Bradley-Terry-Davidson model of opening-turn battles, with group-level
+// deviations of every LLM's ability (PRISM case study 2, preference diversity).
+//
+// A battle between models i and j, fought by a participant in level g of one
+// grouping (say gender = Female), compares abilities
+//   theta[g, i] = b[i] + r_group[g, i],
+// and with h = (theta[g, i] - theta[g, j]) / 2 (Davidson 1970):
+//   P(i wins) = exp(h) / D,  P(j wins) = exp(-h) / D,  P(tie) = nu / D,
+//   D = exp(h) + exp(-h) + nu.
+// Without ties this is the logistic Bradley-Terry model, logit P(i wins) =
+// theta_i - theta_j. Ties are kept rather than dropped: 17.5% of PRISM's
+// battles are ties, and a tie says the two abilities are close.
+//
+// Abilities are identified only up to a shift, so b and each level's row of
+// r_group live in the sum-to-zero subspace: x = Q_model * z with Q_model an
+// orthonormal basis (K x (K - 1)) orthogonal to the ones vector. z ~ N(0, s)
+// gives x the law of K iid N(0, s) draws minus their mean.
+//   b = Q_model * b_raw,                 b_raw ~ normal(0, 2.5)
+//   r_group[g] = sd_group * Q_model * z_group[g],  z_group ~ std_normal()
+// Participants are not modelled: a participant's leniency shifts both scores
+// of a battle and cancels; participant x model deviations would add 21
+// parameters per participant. The likelihood therefore depends on the data
+// only through counts per (level, pair), which makes every gradient cheap.
+functions {
+  // log P(win), log P(loss), log P(tie) for half-differences h.
+  matrix davidson_log_probs(vector h, real log_nu) {
+    int N = rows(h);
+    matrix[N, 3] out;
+    for (n in 1:N) {
+      real log_d = log_sum_exp([h[n], -h[n], log_nu]');
+      out[n, 1] = h[n] - log_d;
+      out[n, 2] = -h[n] - log_d;
+      out[n, 3] = log_nu - log_d;
+    }
+    return out;
+  }
+}
+data {
+  int<lower=1> N;  // rows: one per level and model pair
+  int<lower=2> K;  // number of models
+  int<lower=0> J_group;  // number of levels (0: a single overall ranking)
+  array[N] int<lower=1, upper=K> model_a;  // first model of the pair
+  array[N] int<lower=1, upper=K> model_b;  // second model of the pair
+  array[N] int<lower=1, upper=max(J_group, 1)> group;  // level of the row
+  array[N] int<lower=0> n_a_wins;  // battles model a won
+  array[N] int<lower=0> n_b_wins;  // battles model b won
+  array[N] int<lower=0> n_ties;  // battles tied
+  matrix[K, K - 1] Q_model;  // orthonormal basis of the sum-to-zero space
+  int<lower=0, upper=1> prior_only;  // ignore the likelihood
+}
+transformed data {
+  int M_group = J_group > 0;  // 1 when there are levels to deviate
+  matrix[N, 3] counts;
+  for (n in 1:N) {
+    counts[n] = [n_a_wins[n], n_b_wins[n], n_ties[n]];
+  }
+}
+parameters {
+  vector[K - 1] b_raw;  // population abilities in the sum-to-zero basis
+  real log_nu;  // Davidson tie propensity
+  vector<lower=0>[M_group] sd_group;  // sd of the level deviations
+  matrix[K - 1, J_group] z_group;  // standardised level deviations
+}
+transformed parameters {
+  vector[K] b = Q_model * b_raw;  // population ability of each model
+  matrix[J_group, K] r_group;  // deviation of each level from b
+  real lprior = 0;
+  if (J_group > 0) {
+    r_group = sd_group[1] * (Q_model * z_group)';
+  }
+  lprior += normal_lpdf(b_raw | 0, 2.5);
+  lprior += normal_lpdf(log_nu | -1, 1.5);
+  lprior += student_t_lpdf(sd_group | 3, 0, 1)
+            - M_group * student_t_lccdf(0 | 3, 0, 1);
+}
+model {
+  if (!prior_only) {
+    vector[N] theta_a = b[model_a];
+    vector[N] theta_b = b[model_b];
+    if (J_group > 0) {
+      for (n in 1:N) {
+        theta_a[n] += r_group[group[n], model_a[n]];
+        theta_b[n] += r_group[group[n], model_b[n]];
+      }
+    }
+    target += sum(counts
+                  .* davidson_log_probs(0.5 * (theta_a - theta_b), log_nu));
+  }
+  target += lprior;
+  target += std_normal_lpdf(to_vector(z_group));
+}
+generated quantities {
+  real nu = exp(log_nu);  // ties between equal models: nu / (2 + nu)
+  matrix[max(J_group, 1), K] ability;  // b + r_group, one row per level
+  for (g in 1:max(J_group, 1)) {
+    ability[g] = b';
+    if (J_group > 0) {
+      ability[g] += r_group[g];
+    }
+  }
+}

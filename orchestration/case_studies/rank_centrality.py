@@ -32,9 +32,7 @@ def win_pairs(counts: pd.DataFrame, models: Sequence[str]) -> list[tuple[int, in
 
 def rank_centrality(counts: pd.DataFrame, models: Sequence[str]) -> pd.Series:
     """Stationary probabilities (summing to 1) of the rank-centrality chain, by model."""
-    log_scores = choix.rank_centrality(
-        len(models), win_pairs(counts, models), alpha=PSEUDO_COUNT
-    )
+    log_scores = choix.rank_centrality(len(models), win_pairs(counts, models), alpha=PSEUDO_COUNT)
     scores = np.exp(log_scores - log_scores.max())
     return pd.Series(scores / scores.sum(), index=list(models), name="score")
 

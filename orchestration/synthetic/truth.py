@@ -57,7 +57,9 @@ ATTRIBUTES: tuple[str, ...] = (
     "respect",
 )
 MODERATORS: tuple[str, ...] = ("is_younger", "is_male", "is_white", "has_high_values")
-PRESETS: tuple[str, ...] = ("paper", "recovery")
+PRESETS: tuple[str, ...] = ("paper", "recovery", "preferences")
+# Survey answers a group x model effect may be keyed by (Participants fields of the same name).
+GROUP_ATTRIBUTES: tuple[str, ...] = ("gender", "age", "ethnicity_simplified")
 
 # Table 2(b), "all" column.
 PAPER_BETA: dict[str, float] = {
@@ -133,6 +135,9 @@ class ScoreModel:
     sd_conversation: float
     sd_model: float
     sigma: float
+    # Opening-turn preference effects: survey attribute -> answer -> model name -> effect on
+    # log score, added at turn 0 only (the battles and welfare tables read the opening turn).
+    group_model: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -202,6 +207,11 @@ class Truth:
                 raise ValueError(f"truth file: score.{name} lacks {', '.join(missing_mods)}")
         checks.update({f"mirroring.B.{p}": self.mirroring.B.get(p, {}) for p in ATTRIBUTES})
         checks.update({f"score.gamma.{m}": self.score.gamma.get(m, {}) for m in MODERATORS})
+        unknown = [a for a in self.score.group_model if a not in GROUP_ATTRIBUTES]
+        if unknown:
+            raise ValueError(
+                f"truth file: score.group_model keys {unknown} are not among {GROUP_ATTRIBUTES}"
+            )
         for where, mapping in checks.items():
             missing = [a for a in ATTRIBUTES if a not in mapping]
             if missing:
@@ -275,12 +285,35 @@ def recovery_truth() -> Truth:
     return truth
 
 
+# The planted preference differences: women and men rank two models in opposite orders. The
+# effects are on log score at the opening turn; sigma (0.25) sets how often they flip a battle.
+PLANTED_GROUP_MODEL: dict[str, dict[str, dict[str, float]]] = {
+    "gender": {
+        "Female": {"gpt-4": 0.2, "command": -0.2},
+        "Male": {"gpt-4": -0.2, "command": 0.2},
+    },
+}
+
+
+def preferences_truth() -> Truth:
+    """The recovery preset plus planted gender x model effects on opening-turn scores."""
+    truth = recovery_truth()
+    truth.preset = "preferences"
+    truth.score.group_model = {
+        attr: {level: dict(fx) for level, fx in levels.items()}
+        for attr, levels in PLANTED_GROUP_MODEL.items()
+    }
+    return truth
+
+
 def load_truth(spec: str | Path | None) -> Truth:
-    """A preset name (`paper`, `recovery`), a path to a truth JSON, or None for `paper`."""
+    """A preset name (`paper`, `recovery`, `preferences`), a truth JSON path, or None (`paper`)."""
     if spec is None or str(spec) == "paper":
         return paper_truth()
     if str(spec) == "recovery":
         return recovery_truth()
+    if str(spec) == "preferences":
+        return preferences_truth()
     path = Path(spec)
     if not path.is_file():
         raise FileNotFoundError(f"truth file not found: {path} (or use one of {PRESETS})")

@@ -9,6 +9,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.analysis import ANALYSIS_ASSETS, StanSettings
+from orchestration.assets.case_studies import CASE_STUDY_ASSETS
 from orchestration.assets.dbt import DBT_ASSETS
 from orchestration.assets.ingest import INGEST_ASSETS
 from orchestration.assets.scoring import build_scoring_schedule, perspective_resource, text_scores
@@ -46,7 +47,8 @@ main_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*INGEST_ASSETS, text_scores, *side_tables, *DBT_ASSETS, *ANALYSIS_ASSETS],
+    assets=[*INGEST_ASSETS, text_scores, *side_tables, *DBT_ASSETS, *ANALYSIS_ASSETS]
+    + CASE_STUDY_ASSETS,
     jobs=[main_job, score_texts_job],
     schedules=[score_texts_schedule],
     sensors=[

@@ -69,8 +69,9 @@ def welfare_plot(summary: pd.DataFrame, path: Path) -> Path:
             rows = rows.set_index("jury").reindex(juries)
             x = np.arange(len(juries))
             centre = rows["mean_score"].to_numpy()
-            low = centre - rows["mean_score_q25"].to_numpy()
-            high = rows["mean_score_q75"].to_numpy() - centre
+            # The mean can sit outside the interquartile range of a lumpy distribution.
+            low = np.clip(centre - rows["mean_score_q25"].to_numpy(), 0, None)
+            high = np.clip(rows["mean_score_q75"].to_numpy() - centre, 0, None)
             colours = ["tab:blue" if j.startswith("rep_") else "tab:orange" for j in juries]
             ax.errorbar(x, centre, yerr=[low, high], fmt="none", ecolor="grey", capsize=2)
             ax.scatter(x, centre, c=colours, zorder=3, s=18)

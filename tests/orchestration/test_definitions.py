@@ -32,7 +32,15 @@ def _ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
 
 def test_groups_are_the_documented_layers(graph) -> None:
     groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups == {"prism", "scores", "staging", "intermediate", "marts", "analysis"}
+    assert groups == {
+        "prism",
+        "scores",
+        "staging",
+        "intermediate",
+        "marts",
+        "analysis",
+        "case_studies",
+    }
 
 
 MARTS = [

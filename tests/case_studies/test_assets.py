@@ -1,0 +1,50 @@
+"""The case-study assets: their group, lineage from the raw tables, pools and checks."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.assets.case_studies import CASE_STUDY_ASSETS, GROUP
+from orchestration.definitions import defs
+
+OUTPUTS = ("model_rankings", "preference_variance", "jury_welfare")
+RAW = [dg.AssetKey(["raw", f"prism_{name}"]) for name in ("survey", "conversations", "utterances")]
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return defs.resolve_asset_graph()
+
+
+def ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
+    seen: set[dg.AssetKey] = set()
+    frontier = [key]
+    while frontier:
+        for parent in graph.get(frontier.pop()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                frontier.append(parent)
+    return seen
+
+
+def test_outputs_are_in_their_own_group_downstream_of_the_marts(graph) -> None:
+    for name in OUTPUTS:
+        key = dg.AssetKey(["analysis", name])
+        assert graph.get(key).group_name == GROUP
+        parents = ancestors(graph, key)
+        assert set(RAW) <= parents, name
+        assert dg.AssetKey(["marts", "fct_battles"]) in parents
+        assert dg.AssetKey(["marts", "fct_participant_model_ratings"]) in parents
+
+
+def test_table_writers_hold_the_duckdb_pool_and_the_fits_do_not() -> None:
+    pools = {a.key.path[-1]: a.op.pool for a in CASE_STUDY_ASSETS}
+    assert pools["bradley_terry_fits"] is None
+    for name in ("case_study_inputs", *OUTPUTS):
+        assert pools[name] == "duckdb_writer", name
+
+
+def test_the_fits_carry_a_convergence_check(graph) -> None:
+    checks = {c.name for c in graph.get(dg.AssetKey(["analysis", "bradley_terry_fits"])).check_keys}
+    assert checks == {"convergence"}

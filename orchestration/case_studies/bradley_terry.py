@@ -53,7 +53,8 @@ class GroupingData:
 
     grouping: str
     models: tuple[str, ...]
-    levels: tuple[str, ...]  # empty for the overall ranking
+    levels: tuple[str, ...]
+    pooled: bool  # one level only (overall, or a grouping with one level ranked): no deviations
     stan: BradleyTerryData
     fingerprint: str
 
@@ -63,7 +64,8 @@ def grouping_data(
 ) -> GroupingData:
     """Stan data for the ranked `levels` of `grouping` from ``marts.fct_model_pair_counts``.
 
-    With ``grouping == 'overall'`` the single level is pooled into the population abilities.
+    A single level (``overall``, or a grouping with one level large enough) is fitted without
+    deviations: with nothing to deviate from, its abilities are the population's.
     """
     rows = counts[(counts["grouping"] == grouping) & counts["level"].isin(list(levels))]
     rows = rows.sort_values(["level", "model_a", "model_b"]).reset_index(drop=True)
@@ -73,13 +75,13 @@ def grouping_data(
     unknown = sorted(set(rows["model_a"]).union(rows["model_b"]) - set(model_index))
     if unknown:
         raise ValueError(f"battles name models outside the model list: {unknown}")
-    pooled = grouping == "overall"
-    level_names = () if pooled else tuple(sorted(levels))
+    level_names = tuple(sorted(set(rows["level"])))
+    pooled = len(level_names) == 1
     level_index = {lv: j + 1 for j, lv in enumerate(level_names)}
     stan = BradleyTerryData(
         N=len(rows),
         K=len(models),
-        J_group=len(level_names),
+        J_group=0 if pooled else len(level_names),
         model_a=[model_index[m] for m in rows["model_a"]],
         model_b=[model_index[m] for m in rows["model_b"]],
         group=[1 if pooled else level_index[lv] for lv in rows["level"]],
@@ -93,7 +95,7 @@ def grouping_data(
         .to_csv(index=False)
         .encode()
     ).hexdigest()
-    return GroupingData(grouping, tuple(models), level_names, stan, digest[:16])
+    return GroupingData(grouping, tuple(models), level_names, pooled, stan, digest[:16])
 
 
 def rankings(idata: az.InferenceData, data: GroupingData) -> pd.DataFrame:
@@ -106,9 +108,8 @@ def rankings(idata: az.InferenceData, data: GroupingData) -> pd.DataFrame:
     ability = idata.posterior["ability"].values  # chain, draw, level, model
     ability = ability.reshape(-1, *ability.shape[2:])
     b = idata.posterior["b"].values.reshape(-1, ability.shape[-1])
-    levels = data.levels or ("all",)
     frames = []
-    for j, level in enumerate(levels):
+    for j, level in enumerate(data.levels):
         draws = ability[:, j, :]
         # Rank in each draw: 1 for the highest ability.
         draw_ranks = (-draws).argsort(axis=1).argsort(axis=1) + 1
@@ -134,6 +135,6 @@ def rankings(idata: az.InferenceData, data: GroupingData) -> pd.DataFrame:
             )
         )
     out = pd.concat(frames, ignore_index=True)
-    if not data.levels:
+    if data.pooled:
         out[["deviation", "deviation_q5", "deviation_q95", "prob_deviation_positive"]] = np.nan
     return out

@@ -86,14 +86,14 @@ def fit_grouping(
     verdict = diagnose(result.idata, profile.max_treedepth)
     diagnostics: dict[str, object] = {
         "grouping": grouping,
-        "levels": len(data.levels) or 1,
+        "levels": len(data.levels),
         "rows": data.stan.N,
         "data_fingerprint": data.fingerprint,
         "engine": f"{result.engine} {result.engine_version}",
         "profile": profile.name,
         "sample_seconds": round(result.sample_seconds, 1),
         "sd_group_mean": float(result.idata.posterior["sd_group"].mean())
-        if data.levels
+        if not data.pooled
         else float("nan"),
         "tie_nu_mean": float(result.idata.posterior["nu"].mean()),
         **verdict.as_row(),

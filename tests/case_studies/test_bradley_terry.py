@@ -60,6 +60,9 @@ def test_grouping_data_indexes_levels_and_models() -> None:
     assert data.stan.group[0] == 1 and data.stan.model_a[0] == 1 and data.stan.model_b[0] == 2
     only_female = grouping_data(counts, "gender", ["Female"], MODELS)
     assert only_female.stan.N == 15
+    # one level has nothing to deviate from: pooled, no level deviations in the Stan data
+    assert only_female.pooled and only_female.stan.J_group == 0
+    assert only_female.levels == ("Female",)
     with pytest.raises(ValueError, match="outside the model list"):
         grouping_data(counts, "gender", ["Female"], MODELS[:3])
     with pytest.raises(ValueError, match="no battles"):

@@ -61,7 +61,7 @@ parameters {
 }
 transformed parameters {
   vector[K] b = Q_model * b_raw;  // population ability of each model
-  matrix[J_group, K] r_group;  // deviation of each level from b
+  matrix[J_group, K] r_group = rep_matrix(0, J_group, K);  // level - b
   real lprior = 0;
   if (J_group > 0) {
     r_group = sd_group[1] * (Q_model * z_group)';

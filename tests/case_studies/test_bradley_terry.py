@@ -74,18 +74,21 @@ def test_planted_group_deviations_are_recovered() -> None:
     b = np.array([1.0, 0.5, 0.2, 0.0, -0.6, -1.1])
     b -= b.mean()
     planted = np.array([0.6, 0.0, -0.6, 0.0, 0.0, 0.0])
-    counts = simulate_counts(b, {"Female": planted, "Male": -planted}, 0.45, 250, 7)
+    # Two levels that agree with the population pin down where it lies: with only two
+    # levels the population ability (and so each deviation) rests on the prior alone.
+    levels = {"Female": planted, "Male": -planted, "Other": 0 * planted, "Unsaid": 0 * planted}
+    counts = simulate_counts(b, levels, 0.45, 300, 7)
     profile = with_overrides(QUICK, adapt_delta=0.95)
     fit = fit_grouping(counts, groups_for(counts), "gender", MODELS, profile)
     assert fit is not None
     table = fit.rankings.set_index(["level", "model_name"])
     low, high = table["deviation_q5"], table["deviation_q95"]
     covered = [
-        low[(level, m)] <= sign * planted[k] <= high[(level, m)]
-        for level, sign in (("Female", 1), ("Male", -1))
+        low[(level, m)] <= deviation[k] <= high[(level, m)]
+        for level, deviation in levels.items()
         for k, m in enumerate(MODELS)
     ]
-    assert sum(covered) >= 10, fit.rankings
+    assert sum(covered) >= 20, fit.rankings
     assert table.loc[("Female", "m0"), "deviation_q5"] > 0
     assert table.loc[("Male", "m0"), "deviation_q95"] < 0
     assert table.loc[("Female", "m2"), "deviation_q95"] < 0

@@ -52,7 +52,11 @@ def ranked_levels(groups: pd.DataFrame, grouping: str) -> list[str]:
 
 
 def diagnose(idata: az.InferenceData, max_treedepth: int) -> FitDiagnostics:
-    """Worst convergence statistics over the sampled parameters (empty ones left out)."""
+    """Worst convergence statistics over the sampled parameters (empty ones left out).
+
+    The same statistics as ``modeling.summaries.fit_diagnostics``, which checks the paper's
+    parameter names; here they are this program's, and a pooled fit has no ``r_group``.
+    """
     names = [n for n in CHECKED if n in idata.posterior and idata.posterior[n].size > 0]
     stats = idata.sample_stats
 

@@ -18,11 +18,13 @@ SEED ?= 0
 UI_PORT ?= 3000
 DOCS_PORT ?= 8081
 
-.PHONY: help venv manifest dagster-home run test test-fast bench ui docs synthetic lint
+.PHONY: help venv manifest dagster-home system-packages-test system-packages-stan run case-studies \
+	test test-fast bench ui docs synthetic lint
 
 help:
 	@echo "make run        the main job: PRISM (or synthetic) -> scores -> marts -> Stan fits -> comparison with the paper"
-	@echo "make test       the test suite (what .ci/run calls)"
+	@echo "make case-studies  PRISM's own case studies (rankings, juries, topics); not part of make run"
+	@echo "make test       the test suite (what .ci/run calls); installs chromium and g++ when missing"
 	@echo "make bench      the benchmarks, written to tests/benchmarks/results.md"
 	@echo "make ui         the Dagster UI on 127.0.0.1:$(UI_PORT)"
 	@echo "make docs       build and serve the dbt docs on 127.0.0.1:$(DOCS_PORT)"
@@ -44,10 +46,26 @@ dagster-home:
 	mkdir -p "$(DAGSTER_HOME)"
 	cp orchestration/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 
-run: manifest dagster-home
+# Debian packages beyond .venv, as PACKAGE=file-it-installs: the browser tests launch Debian's
+# Chromium (Playwright's own browser download is unreachable here), and PyStan compiles the Stan
+# programs with g++. Installed with apt-get as root on Debian; elsewhere make stops with the command.
+BROWSER_PACKAGES := chromium=/usr/bin/chromium
+COMPILER_PACKAGES := g++=/usr/bin/g++
+
+system-packages-test: $(STAMP)
+	@$(BIN)/python -m orchestration.console.provision $(BROWSER_PACKAGES) $(COMPILER_PACKAGES)
+
+system-packages-stan: $(STAMP)
+	@$(BIN)/python -m orchestration.console.provision $(COMPILER_PACKAGES)
+
+run: manifest dagster-home system-packages-stan
 	$(BIN)/python -m orchestration.run
 
-test: manifest
+# A job of its own, so `make run` does not pay for the case studies; it builds what they read.
+case-studies: manifest dagster-home system-packages-stan
+	$(BIN)/python -m orchestration.run --job case_studies_job
+
+test: manifest system-packages-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -55,7 +73,7 @@ test-fast: manifest
 	$(BIN)/pytest -m "not slow and not browser"
 
 # BENCH="bench_ingest bench_dbt" runs a subset; every figure of one benchmark comes from one run.
-bench: manifest
+bench: manifest system-packages-stan
 	$(BIN)/python -m tests.benchmarks.run $(if $(BENCH),--only $(BENCH))
 
 ui: manifest dagster-home

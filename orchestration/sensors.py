@@ -2,7 +2,8 @@
 
 ``prism_source_sensor`` compares the current PRISM source with the one it saw last (a local
 directory's file sizes and modification times, or the Hugging Face commit behind the revision)
-and asks for a run of group ``prism``. ``score_file_sensor`` watches
+and asks for a run of group ``prism``; the question to Hugging Face is asked by the PRISM library
+(``orchestration/prism/hub.py``), not here. ``score_file_sensor`` watches
 ``$PRISM_DATA_DIR/inbox/scores`` and asks for one ``raw/text_scores`` import run per new file.
 """
 
@@ -10,23 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import dagster as dg
-import httpx
 
-from orchestration import settings
-from orchestration.assets.scoring import SCORES_KEY
-from orchestration.prism.download import HF_REPOSITORY, hf_base_url, hf_revision
+from orchestration import resources, settings
+from orchestration.assets import ingest
+from orchestration.assets.scoring import SCORES_KEY, text_scores_run_config
 from orchestration.prism.files import KINDS
+from orchestration.prism.hub import revision_commit
 from orchestration.prism.load import find_prism_file
 from scoring.importers import SUFFIXES
 
-PRISM_GROUP = "prism"
-SCORES_OP = "raw__text_scores"
+# Well inside the time Dagster gives a sensor tick; a slow hub only delays the next check.
 HF_TIMEOUT_SECONDS = 10.0
 # A file modified this recently may still be being copied in; it is picked up on a later tick.
 SETTLE_SECONDS = 5.0
@@ -35,35 +33,6 @@ SETTLE_SECONDS = 5.0
 def inbox_dir() -> Path:
     """Where score files are dropped for import: ``$PRISM_DATA_DIR/inbox/scores``."""
     return settings.data_dir() / "inbox" / "scores"
-
-
-def hf_revision_url(base_url: str | None = None, revision: str | None = None) -> str:
-    """The Hugging Face API address that names the commit behind a dataset revision."""
-    rev = quote(revision or hf_revision(), safe="")
-    return f"{base_url or hf_base_url()}/api/datasets/{HF_REPOSITORY}/revision/{rev}"
-
-
-def hf_commit(timeout: float = HF_TIMEOUT_SECONDS) -> str:
-    """The commit id behind ``PRISM_HF_REVISION`` on Hugging Face.
-
-    Raises ``LookupError`` with the reason when the API cannot be reached or does not name one.
-    """
-    url = hf_revision_url()
-    token = os.environ.get("HF_TOKEN")
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    try:
-        response = httpx.get(url, timeout=timeout, headers=headers, follow_redirects=True)
-    except httpx.HTTPError as exc:
-        raise LookupError(f"{url}: {type(exc).__name__}: {exc}") from exc
-    if response.status_code != 200:
-        raise LookupError(f"{url}: HTTP {response.status_code}: {response.text[:200]}")
-    try:
-        commit = response.json().get("sha")
-    except (ValueError, AttributeError) as exc:
-        raise LookupError(f"{url}: the answer is not a JSON object") from exc
-    if not isinstance(commit, str) or not commit:
-        raise LookupError(f"{url}: the answer names no commit ('sha')")
-    return commit
 
 
 def directory_fingerprint(directory: Path) -> str:
@@ -86,7 +55,7 @@ def _current_source(setting: str) -> tuple[str, str] | dg.SkipReason:
         return dg.SkipReason("PRISM_SOURCE=synthetic: generated data never changes on its own.")
     if setting in ("huggingface", "auto"):
         try:
-            return "huggingface", hf_commit()
+            return "huggingface", revision_commit(resources.hub(), HF_TIMEOUT_SECONDS)
         except LookupError as exc:
             return dg.SkipReason(f"Hugging Face revision lookup failed, will retry: {exc}")
     directory = Path(setting).expanduser()
@@ -100,7 +69,7 @@ def _current_source(setting: str) -> tuple[str, str] | dg.SkipReason:
 
 @dg.sensor(
     name="prism_source_sensor",
-    target=dg.AssetSelection.groups(PRISM_GROUP),
+    target=dg.AssetSelection.groups(ingest.GROUP),
     # Hourly: a new PRISM release is rare, and each tick may ask huggingface.co.
     minimum_interval_seconds=3600,
     # Stopped until turned on: a running sensor would reach out to the network unasked.
@@ -139,8 +108,9 @@ def _read_seen(cursor: str | None) -> dict[str, int]:
 
 def import_run_config(path: Path) -> dict[str, object]:
     """Run config that imports ``path`` into ``raw.text_scores`` as ``imported:<file stem>``."""
-    config = {"scorer": "imported", "path": str(path), "import_name": path.stem}
-    return {"ops": {SCORES_OP: {"config": config}}}
+    return text_scores_run_config(
+        {"scorer": "imported", "path": str(path), "import_name": path.stem}
+    )
 
 
 @dg.sensor(

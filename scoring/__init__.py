@@ -1,7 +1,8 @@
 """Text-attribute scoring as a plain library (no Dagster import).
 
-Perspective client, rate limiting and retries, the DuckDB score store, score-file importers and
-a fake Perspective server for tests. The Dagster asset in ``orchestration/assets/scoring.py``
+Perspective client, rate limiting and retries, the DuckDB score store and score-file importers
+(the fake Perspective server the tests run against is ``tests/scoring/fake_perspective.py``).
+The Dagster asset in ``orchestration/assets/scoring.py``
 is a thin wrapper around :func:`run_scoring` and :func:`import_scores`.
 """
 

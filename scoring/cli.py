@@ -1,18 +1,21 @@
 """Command line for scoring without Dagster: ``python -m scoring.cli score|import ...``.
 
-``score`` reads ``PERSPECTIVE_API_KEY``, ``PERSPECTIVE_QPS`` and ``PERSPECTIVE_API_URL`` from
-the environment (the key is never accepted as an argument, so it cannot land in shell history
-or a process list) and ``PRISM_WAREHOUSE_DB`` for the database unless ``--db`` is given.
+The one module of ``scoring`` that is an application rather than a library: like the Dagster
+code location, it takes ``PERSPECTIVE_API_KEY``, ``PERSPECTIVE_QPS``, ``PERSPECTIVE_API_URL``
+and ``PRISM_WAREHOUSE_DB`` from ``orchestration.settings`` (plain Python, no Dagster), so the
+command and the pipeline resolve the same variables to the same defaults and the same DuckDB
+file. ``--db`` and ``--qps`` override them; the key is never accepted as an argument, so it
+cannot land in shell history or a process list.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
+from orchestration import settings
 from scoring.attributes import PAPER_ATTRIBUTES
 from scoring.importers import import_scores
 from scoring.pacing import RetryPolicy
@@ -20,19 +23,14 @@ from scoring.runner import ScoringConfig, run_scoring
 from scoring.store import ScoreStore
 
 
-def _default_db() -> Path:
-    configured = os.environ.get("PRISM_WAREHOUSE_DB")
-    return Path(configured) if configured else Path("data") / "warehouse.duckdb"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scoring.cli")
-    parser.add_argument("--db", type=Path, default=None, help="DuckDB file")
+    parser.add_argument("--db", type=Path, default=None, help="default: PRISM_WAREHOUSE_DB")
     commands = parser.add_subparsers(dest="command", required=True)
 
     score = commands.add_parser("score", help="score pending texts with Perspective")
     score.add_argument("--attributes", default=",".join(PAPER_ATTRIBUTES))
-    score.add_argument("--qps", type=float, default=None, help="default: PERSPECTIVE_QPS or 1")
+    score.add_argument("--qps", type=float, default=None, help="default: PERSPECTIVE_QPS")
     score.add_argument("--concurrency", type=int, default=None)
     score.add_argument("--max-requests", type=int, default=None)
     score.add_argument("--oversize", choices=("truncate", "skip"), default="truncate")
@@ -50,25 +48,24 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # httpx logs one line per request at INFO, which would bury the progress lines.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    db = args.db or _default_db()
+    db = args.db or settings.warehouse_path()
     with ScoreStore.open(db) as store:
         if args.command == "import":
             report = import_scores(store, args.file, args.name)
             print(report)
             return 0
-        overrides: dict[str, object] = {
-            "attributes": tuple(a for a in args.attributes.split(",") if a),
-            "concurrency": args.concurrency,
-            "max_requests": args.max_requests,
-            "oversize": args.oversize,
-            "language": args.language,
-            "retry": RetryPolicy(initial_wait=args.initial_wait),
-            "progress_interval": args.progress_interval,
-        }
-        if args.qps is not None:
-            overrides["qps"] = args.qps
-        config = ScoringConfig.from_env(**overrides)
-        key = os.environ.get("PERSPECTIVE_API_KEY") or None
+        config = ScoringConfig(
+            attributes=tuple(a for a in args.attributes.split(",") if a),
+            base_url=settings.perspective_api_url(),
+            qps=args.qps if args.qps is not None else settings.perspective_qps(),
+            concurrency=args.concurrency,
+            max_requests=args.max_requests,
+            oversize=args.oversize,
+            language=args.language,
+            retry=RetryPolicy(initial_wait=args.initial_wait),
+            progress_interval=args.progress_interval,
+        )
+        key = settings.perspective_api_key()
         if key is None:
             print("PERSPECTIVE_API_KEY is not set; nothing can be scored", file=sys.stderr)
             return 2

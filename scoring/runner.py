@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -50,17 +49,6 @@ logger = logging.getLogger(__name__)
 PERSPECTIVE_SCORER = "perspective"
 
 
-def env_qps(default: float = 1.0) -> float:
-    """``PERSPECTIVE_QPS``: the request rate the project's quota allows."""
-    raw = os.environ.get("PERSPECTIVE_QPS", "").strip()
-    return float(raw) if raw else default
-
-
-def env_api_url() -> str:
-    """``PERSPECTIVE_API_URL``: the endpoint base, Google's by default."""
-    return os.environ.get("PERSPECTIVE_API_URL", "").strip() or DEFAULT_API_URL
-
-
 @dataclass(frozen=True)
 class ScoringConfig:
     """Everything that shapes a run except the key, which is passed separately."""
@@ -80,13 +68,6 @@ class ScoringConfig:
     abort_after_exhausted: int = 5
     texts_table: str = TEXTS_TABLE
     progress_interval: float = 10.0
-
-    @classmethod
-    def from_env(cls, **overrides: object) -> ScoringConfig:
-        """Defaults with ``PERSPECTIVE_QPS`` and ``PERSPECTIVE_API_URL`` applied."""
-        values: dict[str, object] = {"qps": env_qps(), "base_url": env_api_url()}
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
 
     @property
     def workers(self) -> int:

@@ -14,12 +14,11 @@ import dagster as dg
 import pandas as pd
 
 from orchestration import settings
-from orchestration.assets.analysis import StanSettings
 from orchestration.case_studies import jury, rankings, variance
 from orchestration.case_studies.inputs import PARTICIPANT_GROUPINGS, export_inputs, read_input
 from orchestration.case_studies.plots import rankings_plot, welfare_plot
-from orchestration.modeling.engine import with_overrides
-from orchestration.resources import WarehouseResource
+from orchestration.modeling.engine import choose_engine, with_overrides
+from orchestration.resources import StanSettings, WarehouseResource
 
 GROUP = "case_studies"
 INPUTS_KEY = dg.AssetKey(["analysis", "case_study_inputs"])
@@ -109,7 +108,15 @@ def bradley_terry_fits(context: dg.AssetExecutionContext, stan_settings: StanSet
     profile = with_overrides(profile, **overrides)
     frames, diagnostics = [], []
     for grouping in sorted(groups["grouping"].unique()):
-        fit = rankings.fit_grouping(counts, groups, grouping, models, profile)
+        fit = rankings.fit_grouping(
+            counts,
+            groups,
+            grouping,
+            models,
+            profile,
+            engine=choose_engine(stan_settings.engine),
+            cmdstan_builds=settings.data_dir() / "stan_cache" / "cmdstanpy",
+        )
         if fit is None:
             context.log.info(f"{grouping}: no level is large enough to rank")
             continue

@@ -1,27 +1,14 @@
 """The four PRISM files as raw DuckDB tables, one asset per file, with rejects kept and counted."""
 
-from functools import cache
-
 import dagster as dg
 
-from orchestration.prism.files import REJECTS_TABLE, file_spec
+from orchestration.prism.files import KINDS, REJECTS_TABLE, file_spec
 from orchestration.prism.load import LoadReport, find_prism_file, load_prism_file
-from orchestration.prism.source import ResolvedSource, resolve_source
+from orchestration.prism.refusal import RefusedFile
+from orchestration.prism.source import ResolvedSource
 from orchestration.resources import PrismSourceResource, WarehouseResource
 
-# Loading order matters: a child file's orphans are found against its already-loaded parents.
-PARENTS: dict[str, tuple[str, ...]] = {
-    "survey": (),
-    "conversations": ("survey",),
-    "utterances": ("survey", "conversations"),
-    "metadata": ("survey", "conversations", "utterances"),
-}
-
-
-@cache
-def _resolve(setting: str) -> ResolvedSource:
-    # One resolution per process: every ingest step of a run sees the same files and revision.
-    return resolve_source(setting)
+GROUP = "prism"
 
 
 def raw_key(kind: str) -> dg.AssetKey:
@@ -33,8 +20,9 @@ def _build_ingest_asset(kind: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=raw_key(kind),
-        group_name="prism",
-        deps=[raw_key(parent) for parent in PARENTS[kind]],
+        group_name=GROUP,
+        # A child file's orphans are found against its already-loaded parents.
+        deps=[raw_key(parent) for parent in spec.parents],
         pool="duckdb_writer",
         description=f"PRISM's {spec.filename} as published: one row per loaded line.",
         check_specs=[dg.AssetCheckSpec("lines_reconcile", asset=raw_key(kind))],
@@ -45,17 +33,28 @@ def _build_ingest_asset(kind: str) -> dg.AssetsDefinition:
         warehouse: WarehouseResource,
         prism_source: PrismSourceResource,
     ):
-        source = _resolve(prism_source.setting())
+        source = prism_source.resolve()
         if source.dataset_source == "synthetic":
             context.log.warning(f"SYNTHETIC DATA: {source.description}. Results are not PRISM's.")
         with warehouse.connect() as con:
-            report = load_prism_file(
-                con,
-                kind,
-                find_prism_file(source.directory, kind),
-                dataset_source=source.dataset_source,
-                dataset_revision=source.dataset_revision,
-            )
+            path = find_prism_file(source.directory, kind)
+            try:
+                report = load_prism_file(
+                    con,
+                    kind,
+                    path,
+                    dataset_source=source.dataset_source,
+                    dataset_revision=source.dataset_revision,
+                    reject_threshold=prism_source.reject_threshold(),
+                )
+            except RefusedFile as refused:
+                # The load rolled back: say so, so nobody goes looking for a half-written table.
+                raise dg.Failure(
+                    description=f"{refused}. Nothing was loaded; {spec.table} and "
+                    f"{REJECTS_TABLE} keep their previous contents.",
+                    metadata={"file": str(refused.path), "cause": refused.cause},
+                    allow_retries=False,
+                ) from refused
             loaded = con.execute(f"select count(*) from {spec.table}").fetchone()[0]
             rejected = con.execute(
                 f"select count(*) from {REJECTS_TABLE} where file = ?", [spec.filename]
@@ -102,4 +101,4 @@ def _preview_markdown(rows: list[dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
-INGEST_ASSETS = [_build_ingest_asset(kind) for kind in PARENTS]
+INGEST_ASSETS = [_build_ingest_asset(kind) for kind in KINDS]

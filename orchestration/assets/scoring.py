@@ -1,73 +1,34 @@
 """Text-attribute scores (``raw.text_scores``) as one incremental, quota-aware Dagster asset.
 
-The work is done by the ``scoring`` library; this module only chooses the scorer, turns progress
-into log lines and materialisation metadata, and offers an hourly job that drains the backlog
-within the Perspective quota. The API key reaches the library through ``PerspectiveResource``
-(``dg.EnvVar("PERSPECTIVE_API_KEY")``) and never appears in config, logs or metadata.
+The work is done by the ``scoring`` library; this module only chooses the scorer and turns
+progress into log lines and materialisation metadata. The API key reaches the library through
+``PerspectiveResource`` (``orchestration/resources.py``) and never appears in config, logs or
+metadata. The job and schedule that drain the backlog are in ``orchestration/jobs.py`` and
+``orchestration/schedules.py``.
 """
 
 # No ``from __future__ import annotations``: Dagster reads the run config class from the asset
 # function's live annotations and cannot resolve it from a string.
-import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import dagster as dg
 import duckdb
 
-from orchestration.resources import PrismSourceResource, WarehouseResource
+from orchestration.resources import PerspectiveResource, PrismSourceResource, WarehouseResource
 from scoring.attributes import PAPER_ATTRIBUTES
 from scoring.importers import ImportReport, import_scores, score_files
-from scoring.runner import (
-    PERSPECTIVE_SCORER,
-    Progress,
-    ScoringConfig,
-    env_api_url,
-    env_qps,
-    run_scoring,
-)
+from scoring.runner import PERSPECTIVE_SCORER, Progress, ScoringConfig, run_scoring
 from scoring.store import ScoreStore
 from scoring.texts import TEXTS_TABLE
 
-if TYPE_CHECKING:
-    # The public API returns this type from ``define_asset_job`` but does not export its name.
-    from dagster._core.definitions.unresolved_asset_job_definition import (
-        UnresolvedAssetJobDefinition,
-    )
-
+GROUP = "scores"
 SCORES_KEY = dg.AssetKey(["raw", "text_scores"])
 TEXTS_KEY = dg.AssetKey(["staging", "stg_prism__texts"])
 SYNTHETIC_SCORE_FILE = "perspective_scores.csv"
 SYNTHETIC_NAME = "synthetic"
-
-
-class PerspectiveResource(dg.ConfigurableResource):
-    """The Perspective endpoint, key and request rate (``PERSPECTIVE_*`` environment variables)."""
-
-    api_key: str | None = None
-    api_url: str = ""
-    qps: float | None = None
-
-    def key(self) -> str | None:
-        return self.api_key or None
-
-    def base_url(self) -> str:
-        return self.api_url or env_api_url()
-
-    def rate(self) -> float:
-        return self.qps if self.qps is not None else env_qps()
-
-
-def perspective_resource() -> PerspectiveResource:
-    """The resource to wire as ``perspective``: the key comes from ``PERSPECTIVE_API_KEY``.
-
-    ``dg.EnvVar`` fails a run if the variable is unset, so it is only used when the key exists;
-    without one, the asset can still import scores.
-    """
-    if os.environ.get("PERSPECTIVE_API_KEY"):
-        return PerspectiveResource(api_key=dg.EnvVar("PERSPECTIVE_API_KEY"))
-    return PerspectiveResource()
 
 
 class ScoringRunConfig(dg.Config):
@@ -112,9 +73,7 @@ def _synthetic_file(config: ScoringRunConfig, prism_source: PrismSourceResource)
         given = Path(config.path)
         return given / SYNTHETIC_SCORE_FILE if given.is_dir() else given
     # Resolved exactly as the ingest assets resolve it, so the scores belong to the same texts.
-    from orchestration.prism.source import resolve_source
-
-    source = resolve_source(prism_source.setting())
+    source = prism_source.resolve()
     if source.dataset_source != "synthetic":
         raise dg.Failure(
             f"scorer 'synthetic' needs a synthetic dataset, but PRISM_SOURCE resolves to "
@@ -192,7 +151,7 @@ def _import_metadata(reports: list[ImportReport]) -> dict[str, dg.MetadataValue]
 
 @dg.asset(
     key=SCORES_KEY,
-    group_name="scores",
+    group_name=GROUP,
     deps=[TEXTS_KEY],
     pool="duckdb_writer",
     kinds={"duckdb"},
@@ -271,25 +230,9 @@ def text_scores(
     return dg.MaterializeResult(metadata=metadata)
 
 
-def build_scoring_schedule(
-    cron_schedule: str = "0 * * * *", run_window_minutes: float = 50.0
-) -> tuple["UnresolvedAssetJobDefinition", dg.ScheduleDefinition]:
-    """A job that scores only ``raw.text_scores`` and a schedule that drains the backlog.
+def text_scores_run_config(config: Mapping[str, object]) -> dict[str, object]:
+    """Run config that hands ``config`` (fields of ``ScoringRunConfig``) to ``raw/text_scores``.
 
-    Each run is capped at ``qps * 60 * run_window_minutes`` texts, so an hourly run ends
-    before the next one starts and the quota is never shared between two runs.
+    The op's name is taken from the asset itself, so schedules and sensors never spell it.
     """
-    job = dg.define_asset_job(
-        "score_texts",
-        selection=dg.AssetSelection.assets(SCORES_KEY),
-        description="Score the texts still missing Perspective scores, within quota.",
-    )
-    op_config = {"scorer": "perspective", "run_window_minutes": run_window_minutes}
-    schedule = dg.ScheduleDefinition(
-        name="score_texts_hourly",
-        job=job,
-        cron_schedule=cron_schedule,
-        run_config={"ops": {"raw__text_scores": {"config": op_config}}},
-        description="Drains the scoring backlog within the Perspective quota.",
-    )
-    return job, schedule
+    return {"ops": {text_scores.op.name: {"config": dict(config)}}}

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import arviz as az
 import numpy as np
 import pandas as pd
 
-from orchestration.modeling.engine import SamplingProfile, sample
+from orchestration.modeling.engine import DEFAULT_CMDSTAN_BUILDS, Engine, SamplingProfile, sample
 from orchestration.modeling.summaries import FitDiagnostics
 
 from .bradley_terry import CHECKED, PROGRAM, GroupingData, grouping_data, rankings
@@ -80,13 +81,22 @@ def fit_grouping(
     grouping: str,
     models: Sequence[str],
     profile: SamplingProfile,
+    *,
+    engine: Engine | None = None,
+    cmdstan_builds: Path = DEFAULT_CMDSTAN_BUILDS,
 ) -> GroupingFit | None:
-    """The Bradley-Terry fit of one grouping's ranked levels; None when no level is ranked."""
+    """The Bradley-Terry fit of one grouping's ranked levels; None when no level is ranked.
+
+    `engine` None means the engine adapter's own choice; `cmdstan_builds` is where cmdstanpy
+    keeps its executables.
+    """
     levels = ranked_levels(groups, grouping)
     if not levels:
         return None
     data = grouping_data(counts, grouping, levels, models)
-    result = sample(PROGRAM, data.stan.as_dict(), profile)
+    result = sample(
+        PROGRAM, data.stan.as_dict(), profile, engine=engine, cmdstan_builds=cmdstan_builds
+    )
     verdict = diagnose(result.idata, profile.max_treedepth)
     diagnostics: dict[str, object] = {
         "grouping": grouping,

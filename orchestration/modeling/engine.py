@@ -12,7 +12,6 @@ import asyncio
 import concurrent.futures
 import hashlib
 import multiprocessing
-import os
 import shutil
 import time
 from collections.abc import Mapping, Sequence
@@ -23,11 +22,13 @@ from typing import Any, Literal
 import arviz as az
 
 from orchestration.modeling.pystan_build import ensure_built
-from orchestration.settings import REPO_ROOT, data_dir
+from orchestration.settings import REPO_ROOT
 
 STAN_DIR = REPO_ROOT / "stan"
+# Where cmdstanpy executables are kept unless the caller names a directory (the assets use
+# data/stan_cache/cmdstanpy); PyStan keeps its own under ~/.cache/httpstan.
+DEFAULT_CMDSTAN_BUILDS = Path.home() / ".cache" / "prism-warehouse" / "cmdstanpy"
 Engine = Literal["pystan", "cmdstanpy"]
-ENGINE_ENV = "PRISM_STAN_ENGINE"
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,8 @@ class SampleResult:
     sample_seconds: float
 
 
-def program_path(program: str) -> Path:
-    path = STAN_DIR / f"{program}.stan"
+def program_path(program: str, stan_dir: Path = STAN_DIR) -> Path:
+    path = stan_dir / f"{program}.stan"
     if not path.is_file():
         raise FileNotFoundError(f"no Stan program {path}")
     return path
@@ -100,12 +101,13 @@ def cmdstan_available() -> bool:
     return True
 
 
-def choose_engine() -> Engine:
-    forced = os.environ.get(ENGINE_ENV, "").strip().lower()
+def choose_engine(setting: str = "auto") -> Engine:
+    """``pystan`` or ``cmdstanpy`` as ``setting`` says; ``auto`` takes CmdStan when installed."""
+    forced = setting.strip().lower()
     if forced in ("pystan", "cmdstanpy"):
         return forced  # type: ignore[return-value]
-    if forced:
-        raise ValueError(f"{ENGINE_ENV}={forced!r}: expected pystan or cmdstanpy")
+    if forced != "auto":
+        raise ValueError(f"PRISM_STAN_ENGINE={setting!r}: expected pystan, cmdstanpy or auto")
     return "cmdstanpy" if cmdstan_available() else "pystan"
 
 
@@ -118,11 +120,17 @@ def sample(
     coords: Mapping[str, list[Any]] | None = None,
     dims: Mapping[str, list[str]] | None = None,
     inits: Sequence[Mapping[str, Any]] | None = None,
+    cmdstan_builds: Path = DEFAULT_CMDSTAN_BUILDS,
+    stan_dir: Path = STAN_DIR,
+    save_warmup: bool = False,
 ) -> SampleResult:
     """Compile (or reuse) `program` and draw from its posterior with NUTS.
 
-    `inits` holds one dict of starting values per chain (`inits.initial_values`); without it
-    each engine draws its own uniform(-2, 2) starts on the unconstrained scale.
+    `engine` None means `choose_engine("auto")`. `inits` holds one dict of starting values per
+    chain (`inits.initial_values`); without it each engine draws its own uniform(-2, 2) starts
+    on the unconstrained scale. `cmdstan_builds` is where cmdstanpy keeps its executables.
+    `stan_dir` holds the programs (benchmarks point it at an earlier revision's); with
+    `save_warmup` the InferenceData also holds the warmup draws and sampler statistics.
     """
     engine = engine or choose_engine()
     coords = dict(coords or {})
@@ -131,9 +139,15 @@ def sample(
     if starts is not None and len(starts) != profile.chains:
         raise ValueError(f"{len(starts)} sets of initial values for {profile.chains} chains")
     if engine == "pystan":
-        return _in_loop_free_thread(_sample_pystan, program, data, profile, coords, dims, starts)
+        source = program_path(program, stan_dir)
+        return _in_loop_free_thread(
+            _sample_pystan, source, data, profile, coords, dims, starts, save_warmup
+        )
     if engine == "cmdstanpy":
-        return _sample_cmdstanpy(program, data, profile, coords, dims, starts)
+        source = program_path(program, stan_dir)
+        return _sample_cmdstanpy(
+            source, data, profile, coords, dims, starts, cmdstan_builds, save_warmup
+        )
     raise ValueError(f"unknown engine {engine!r}")
 
 
@@ -149,12 +163,13 @@ def _in_loop_free_thread(fn: Any, *args: Any) -> SampleResult:
 
 
 def _sample_pystan(
-    program: str,
+    source: Path,
     data: Mapping[str, Any],
     profile: SamplingProfile,
     coords: dict[str, list[Any]],
     dims: dict[str, list[str]],
     inits: list[dict[str, Any]] | None,
+    save_warmup: bool,
 ) -> SampleResult:
     import httpstan
 
@@ -162,7 +177,7 @@ def _sample_pystan(
 
     start = time.perf_counter()
     # httpstan caches the compiled module by program text under ~/.cache/httpstan.
-    code = program_path(program).read_text()
+    code = source.read_text()
     ensure_built(code)
     model = stan.build(code, data=dict(data), random_seed=profile.seed)
     built = time.perf_counter()
@@ -173,12 +188,15 @@ def _sample_pystan(
         num_samples=profile.draws,
         delta=profile.adapt_delta,
         max_depth=profile.max_treedepth,
+        **({"save_warmup": True} if save_warmup else {}),
         **starts,
     )
     done = time.perf_counter()
     if multiprocessing.parent_process() is not None:
         _release_httpstan_workers()
-    idata = az.from_pystan(posterior=fit, posterior_model=model, coords=coords, dims=dims)
+    # Named only when asked for: ArviZ then records a boolean attribute, which NetCDF refuses.
+    warmup = {"save_warmup": True} if save_warmup else {}
+    idata = az.from_pystan(posterior=fit, posterior_model=model, coords=coords, dims=dims, **warmup)
     version = f"pystan {stan.__version__}, httpstan {httpstan.__version__}"
     return SampleResult(idata, "pystan", version, built - start, done - built)
 
@@ -201,20 +219,21 @@ def _release_httpstan_workers() -> None:
 
 
 def _sample_cmdstanpy(
-    program: str,
+    source: Path,
     data: Mapping[str, Any],
     profile: SamplingProfile,
     coords: dict[str, list[Any]],
     dims: dict[str, list[str]],
     inits: list[dict[str, Any]] | None,
+    builds: Path,
+    save_warmup: bool,
 ) -> SampleResult:
     import cmdstanpy
 
     start = time.perf_counter()
-    source = program_path(program)
     # One directory per program text, so an edited program never reuses a stale executable.
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    build_dir = data_dir() / "stan_cache" / "cmdstanpy" / f"{program}-{digest}"
+    build_dir = builds / f"{source.stem}-{digest}"
     build_dir.mkdir(parents=True, exist_ok=True)
     stan_file = build_dir / source.name
     if not stan_file.exists():
@@ -233,10 +252,12 @@ def _sample_cmdstanpy(
         inits=inits,
         # CmdStan writes 6 significant figures by default; keep full precision, as PyStan does.
         sig_figs=18,
+        **({"save_warmup": True} if save_warmup else {}),
         show_progress=False,
     )
     done = time.perf_counter()
-    idata = az.from_cmdstanpy(posterior=fit, coords=coords, dims=dims)
+    warmup = {"save_warmup": True} if save_warmup else {}
+    idata = az.from_cmdstanpy(posterior=fit, coords=coords, dims=dims, **warmup)
     cmdstan = ".".join(map(str, cmdstanpy.cmdstan_version() or ()))
     version = f"cmdstanpy {cmdstanpy.__version__}, cmdstan {cmdstan}"
     return SampleResult(idata, "cmdstanpy", version, built - start, done - built)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .data import FitData, build_fit_data
-from .engine import Engine, SampleResult, SamplingProfile, sample
+from .engine import DEFAULT_CMDSTAN_BUILDS, Engine, SampleResult, SamplingProfile, sample
 from .inits import initial_values
 from .specs import AnalysisOptions, AnalysisSpec
 from .summaries import (
@@ -39,6 +39,7 @@ def run_analysis(
     *,
     output_dir: Path,
     engine: Engine | None = None,
+    cmdstan_builds: Path = DEFAULT_CMDSTAN_BUILDS,
     paper: pd.DataFrame | None = None,
     thresholds: DiagnosticThresholds | None = None,
 ) -> FitResult:
@@ -48,6 +49,7 @@ def run_analysis(
     paper's; without it the direction is the sign of our posterior mean.
     """
     options = options or AnalysisOptions()
+    spec = spec.with_prompt(options.prompt)
     data = build_fit_data(snapshot, spec, options)
     record = data.stan
     coords: dict[str, list[object]] = {"term": list(data.terms), "model": list(data.model_names)}
@@ -66,6 +68,7 @@ def run_analysis(
         record.to_stan(),
         profile,
         engine=engine,
+        cmdstan_builds=cmdstan_builds,
         coords=coords,
         dims=dims,
         inits=inits,
@@ -96,13 +99,17 @@ def run_analysis(
                 "draws": profile.draws,
                 "seed": profile.seed,
                 "adapt_delta": profile.adapt_delta,
+                "prompt": options.prompt,
                 "n_rows": record.N,
+                "n_rows_dropped": sum(data.rows_dropped.values()),
                 "n_users": record.N_user,
                 "n_conversations": record.N_conv,
                 "n_models": record.N_model,
                 "compile_seconds": run.compile_seconds,
                 "sample_seconds": run.sample_seconds,
                 **checks.as_row(thresholds),
+                "min_ess_bulk_per_second": checks.min_ess_bulk / run.sample_seconds,
+                "min_ess_tail_per_second": checks.min_ess_tail / run.sample_seconds,
                 "data_fingerprint": data.fingerprint,
             }
         ]

@@ -7,7 +7,7 @@ or a product of two of those written ``a:b`` (brms's interaction syntax).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
@@ -23,6 +23,11 @@ ATTRIBUTES: tuple[str, ...] = (
 MODERATORS: tuple[str, ...] = ("is_younger", "is_male", "is_white", "has_high_values")
 CONVERSATION_TYPES: tuple[str, ...] = ("unguided", "values guided", "controversy guided")
 ALL = "all"
+
+# Which prompt a response is set beside (analysis 3 and the toxicity interaction): the
+# conversation's opening prompt, as the paper describes, or the prompt of the response's own turn.
+PromptChoice = Literal["opening", "same_turn"]
+PROMPT_PREFIXES: dict[str, str] = {"opening": "opening_prompt_", "same_turn": "prompt_"}
 
 
 class Family(StrEnum):
@@ -71,6 +76,26 @@ class AnalysisSpec:
         return PAPER_IDS[self.analysis]
 
     @property
+    def priority(self) -> int:
+        """Relative sampling cost (higher samples longer), so a scheduler can start the costliest
+        fits first: the Bernoulli fits keep ~9,400 intercepts as parameters, the Gaussian ones
+        integrate them out; a subset has about a third of the rows."""
+        cost = 100 if self.family is Family.BERNOULLI else 10 + len(self.terms)
+        return cost if self.conversation_type is None else cost // 3
+
+    def with_prompt(self, prompt: PromptChoice) -> AnalysisSpec:
+        """This fit with its prompt-side terms read from `prompt`'s columns."""
+        source, target = PROMPT_PREFIXES["opening"], PROMPT_PREFIXES[prompt]
+        terms = tuple(
+            ":".join(
+                target + part.removeprefix(source) if part.startswith(source) else part
+                for part in term.split(":")
+            )
+            for term in self.terms
+        )
+        return replace(self, terms=terms)
+
+    @property
     def name(self) -> str:
         """A file-system-safe key, e.g. ``log_score__values_guided``."""
         return f"{self.analysis}__{self.subset.replace(' ', '_')}"
@@ -84,9 +109,11 @@ class AnalysisOptions:
     english_only: bool = True
     # "Two to four options" in the paper reads as every turn (later turns have two).
     turns: Literal["all", "first"] = "all"
-    # True: one common sample, rows with all 14 response and opening-prompt attributes present;
-    # False: drop only rows missing a column the fit uses.
-    complete_attributes: bool = True
+    # False: each fit drops only the rows missing a column it uses (its outcome and terms).
+    # True: one common sample, rows with all 14 response and opening-prompt attributes present.
+    complete_attributes: bool = False
+    # The prompt whose attributes analysis 3 and the toxicity interaction read.
+    prompt: PromptChoice = "opening"
     # "weak": b ~ normal(0, 2.5); "paper": b ~ normal(0, 1e6) as the paper reports.
     prior: Literal["weak", "paper"] = "weak"
     # Scale of the student_t(3, ., scale) priors on the intercept and every sd (brms's default).
@@ -94,6 +121,16 @@ class AnalysisOptions:
     prior_only: bool = False
     # Draw the participant and conversation intercepts (marginal program only; large output).
     save_group_intercepts: bool = False
+
+    def __post_init__(self) -> None:
+        allowed = {
+            "turns": ("all", "first"),
+            "prompt": tuple(PROMPT_PREFIXES),
+            "prior": ("weak", "paper"),
+        }
+        for name, values in allowed.items():
+            if getattr(self, name) not in values:
+                raise ValueError(f"{name}={getattr(self, name)!r}: expected one of {values}")
 
     @property
     def prior_b_sd(self) -> float:

@@ -20,11 +20,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from orchestration.settings import REPO_ROOT
+from .specs import ATTRIBUTES, MODERATORS, PAPER_IDS, PROMPT_PREFIXES
 
-from .specs import ATTRIBUTES, MODERATORS, PAPER_IDS
-
-PAPER_ESTIMATES_CSV = REPO_ROOT / "dbt_project" / "seeds" / "paper_estimates.csv"
 # Scalars reported beside the coefficients (b_Intercept is the uncentred intercept).
 SCALARS: tuple[str, ...] = ("b_Intercept", "sd_model", "sd_user", "sd_conv", "sigma")
 # The parameters whose convergence a fit is judged on, like the paper: every estimate, the
@@ -56,6 +53,12 @@ class DiagnosticThresholds:
     max_r_hat: float = 1.01
     min_ess: float = 400.0
     min_ebfmi: float = 0.3
+
+    def describe(self) -> str:
+        return (
+            f"R-hat <= {self.max_r_hat}, bulk and tail ESS >= {self.min_ess:.0f}, "
+            f"no divergences, E-BFMI > {self.min_ebfmi}"
+        )
 
 
 def evidence(draws: np.ndarray, sign: str) -> tuple[float, float]:
@@ -104,7 +107,7 @@ def posterior_summary(
     rows = []
     for k, term in enumerate(terms):
         draws = b[:, :, k]
-        sign = signs.get(term) or (">" if draws.mean() >= 0 else "<")
+        sign = signs.get(paper_term(term)) or (">" if draws.mean() >= 0 else "<")
         prob, ratio = evidence(draws, sign)
         rows.append(_row(term, draws, sign, prob, ratio))
     for name in SCALARS:
@@ -150,6 +153,11 @@ class FitDiagnostics:
     min_ebfmi: float
     treedepth_hits: int  # transitions that hit the maximum tree depth (reported, not failed)
     n_draws: int
+    # What the sampling cost, after warmup: leapfrog steps (gradients), mean tree depth and the
+    # adapted step size averaged over chains.
+    n_leapfrog: int = -1
+    mean_tree_depth: float = float("nan")
+    mean_step_size: float = float("nan")
 
     def verdicts(self, limits: DiagnosticThresholds | None = None) -> dict[str, bool]:
         limits = limits or DiagnosticThresholds()
@@ -176,6 +184,10 @@ def fit_diagnostics(idata: az.InferenceData, *, max_treedepth: int) -> FitDiagno
         min_ebfmi=float(np.min(az.bfmi(idata))),
         treedepth_hits=int((stats["tree_depth"].values >= max_treedepth).sum()),
         n_draws=int(stats.sizes["chain"] * stats.sizes["draw"]),
+        # Both engines report these; hand-built draws (tests) may not.
+        n_leapfrog=int(stats["n_steps"].values.sum()) if "n_steps" in stats else -1,
+        mean_tree_depth=float(stats["tree_depth"].values.mean()),
+        mean_step_size=float(stats["step_size"].values.mean()) if "step_size" in stats else np.nan,
     )
 
 
@@ -280,10 +292,16 @@ def normalise_term(paper_id: str, term: str) -> str:
     return ":".join(out)
 
 
-def read_paper_estimates(path: Path = PAPER_ESTIMATES_CSV) -> pd.DataFrame:
-    """The seed with `subset`, `term` and `sign` ('>'/'<') normalised to our names."""
-    seed = pd.read_csv(path, dtype={"analysis": str})
-    seed["analysis"] = seed["analysis"].str.strip()
+def read_paper_estimates(path: Path) -> pd.DataFrame:
+    """The seed CSV (``dbt_project/seeds/paper_estimates.csv``), normalised."""
+    return normalise_paper_estimates(pd.read_csv(path, dtype={"analysis": str}))
+
+
+def normalise_paper_estimates(seed: pd.DataFrame) -> pd.DataFrame:
+    """The seed (``marts.paper_estimates`` or its CSV) with `subset`, `term` and `sign` ('>'/'<')
+    normalised to our names."""
+    seed = seed.copy()
+    seed["analysis"] = seed["analysis"].astype(str).str.strip()
     ids = seed["analysis"]
     seed["subset"] = [normalise_subset(a, s) for a, s in zip(ids, seed["subset"], strict=True)]
     seed["term"] = [normalise_term(a, t) for a, t in zip(ids, seed["term"], strict=True)]
@@ -299,8 +317,18 @@ def _sign_of(hypothesis: object) -> str | None:
     return ">" if ">" in hypothesis else None
 
 
+def paper_term(term: str) -> str:
+    """Our term as the paper names it: a same-turn prompt term (`prompt_<a>`, when a fit reads
+    the same turn's prompt) stands where the paper has the opening prompt's."""
+    same_turn, opening = PROMPT_PREFIXES["same_turn"], PROMPT_PREFIXES["opening"]
+    return ":".join(
+        opening + part.removeprefix(same_turn) if part.startswith(same_turn) else part
+        for part in term.split(":")
+    )
+
+
 def paper_signs(paper: pd.DataFrame, analysis: str, subset: str) -> dict[str, str]:
-    """The paper's hypothesised direction per term for one of our fits."""
+    """The paper's hypothesised direction per term for one of our fits (`paper_term` names)."""
     rows = paper[(paper["analysis"] == PAPER_IDS[analysis]) & (paper["subset"] == subset)]
     return {t: s for t, s in zip(rows["term"], rows["sign"], strict=True) if isinstance(s, str)}
 
@@ -313,6 +341,8 @@ def compare_with_paper(summary: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFra
     """
     ours = summary[summary["hypothesis"].notna()].copy()
     ours["paper_id"] = ours["analysis"].map(PAPER_IDS)
+    ours["our_term"] = ours["term"]
+    ours["term"] = ours["term"].map(paper_term)
     # The interaction model repeats 1b's main effects; the paper reports only its interaction.
     is_extra = (ours["analysis"] == "log_score_toxicity_interaction") & ~ours["term"].str.contains(
         ":"
@@ -331,7 +361,7 @@ def compare_with_paper(summary: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFra
             "analysis": merged["analysis"],
             "paper_analysis": merged["paper_id"],
             "subset": merged["subset"],
-            "term": merged["term"],
+            "term": merged["our_term"],
             "hypothesis": merged["hypothesis_paper"],
             "paper_estimate": merged["estimate"],
             "paper_est_error": merged["est_error"],

@@ -24,20 +24,12 @@ from tenacity import (
 )
 from tqdm import tqdm
 
-from orchestration import settings
 from orchestration.prism.files import FILENAMES
-from orchestration.prism.lock import (
-    LockedFile,
-    PrismLock,
-    default_lock_path,
-    read_lock,
-    write_lock,
-)
+from orchestration.prism.hub import HF_REPOSITORY, Hub
+from orchestration.prism.lock import LockedFile, PrismLock, read_lock, write_lock
 
 log = logging.getLogger(__name__)
 
-HF_REPOSITORY = "HannahRoseKirk/prism-alignment"
-DEFAULT_BASE_URL = "https://huggingface.co"
 COMMIT_HEADER = "X-Repo-Commit"
 CHUNK_BYTES = 1 << 20
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -76,41 +68,10 @@ class DownloadResult:
         return self.commit or self.revision
 
 
-def hf_base_url() -> str:
-    """``PRISM_HF_BASE_URL`` (tests point it at a loopback server), else huggingface.co."""
-    return os.environ.get("PRISM_HF_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
-
-
-def hf_revision() -> str:
-    """``PRISM_HF_REVISION``, default ``main``."""
-    return os.environ.get("PRISM_HF_REVISION", "main").strip() or "main"
-
-
-def file_url(base_url: str, revision: str, filename: str) -> str:
-    return f"{base_url}/datasets/{HF_REPOSITORY}/resolve/{quote(revision, safe='')}/{filename}"
-
-
-def _auth_headers(token: str | None) -> dict[str, str]:
-    # httpx drops Authorization on a redirect to another origin (the CDN), as it should.
-    return {"Authorization": f"Bearer {token}"} if token else {}
-
-
-def probe_huggingface(base_url: str | None = None, timeout: float = 3.0) -> bool:
-    """Whether the dataset repository answers HTTP at all within ``timeout`` seconds."""
-    url = file_url(base_url or hf_base_url(), hf_revision(), FILENAMES[0])
-    try:
-        httpx.head(url, timeout=timeout, headers=_auth_headers(os.environ.get("HF_TOKEN")))
-    except httpx.HTTPError:
-        return False
-    return True
-
-
-def cached_download(
-    revision: str, *, dest: Path | None = None, lock_path: Path | None = None
-) -> DownloadResult | None:
-    """The cached files of ``revision`` if all four are present and match the lock, else None."""
-    directory = (dest or settings.data_dir() / "prism") / _directory_name(revision)
-    locked = read_lock(lock_path or default_lock_path(), HF_REPOSITORY).revisions.get(revision)
+def cached_download(revision: str, *, dest: Path, lock_path: Path) -> DownloadResult | None:
+    """The cached files of ``revision`` under ``dest`` if all four match the lock, else None."""
+    directory = dest / _directory_name(revision)
+    locked = read_lock(lock_path, HF_REPOSITORY).revisions.get(revision)
     if locked is None:
         return None
     for filename in FILENAMES:
@@ -121,31 +82,26 @@ def cached_download(
 
 
 def download_prism(
-    revision: str | None = None,
+    hub: Hub,
     *,
-    dest: Path | None = None,
-    lock_path: Path | None = None,
-    base_url: str | None = None,
-    token: str | None = None,
+    dest: Path,
+    lock_path: Path,
     attempts: int = 5,
     backoff_seconds: float = 1.0,
     timeout: float = 60.0,
 ) -> DownloadResult:
-    """Download (or verify the cached copy of) the four files into ``dest/<revision>/``.
+    """Download (or verify the cached copy of) the four files into ``dest/<hub.revision>/``.
 
-    ``token`` defaults to ``HF_TOKEN``. Once the lock knows the commit behind ``revision``, files
-    are fetched from that commit, so a moved branch cannot change the bytes silently.
+    Once the lock knows the commit behind the revision, files are fetched from that commit, so a
+    moved branch cannot change the bytes silently.
     """
-    revision = revision or hf_revision()
-    lock_path = lock_path or default_lock_path()
-    base_url = (base_url or hf_base_url()).rstrip("/")
-    token = token if token is not None else os.environ.get("HF_TOKEN")
-    directory = (dest or settings.data_dir() / "prism") / _directory_name(revision)
+    revision = hub.revision
+    directory = dest / _directory_name(revision)
     directory.mkdir(parents=True, exist_ok=True)
     lock = read_lock(lock_path, HF_REPOSITORY)
     downloaded: list[str] = []
     # identity encoding: Range offsets and the sha256 must refer to the file's own bytes.
-    headers = {"Accept-Encoding": "identity"} | _auth_headers(token)
+    headers = {"Accept-Encoding": "identity"} | hub.auth_headers()
     with httpx.Client(headers=headers, follow_redirects=True, timeout=timeout) as client:
         for filename in FILENAMES:
             locked = lock.revision(revision)
@@ -153,7 +109,7 @@ def download_prism(
             target = directory / filename
             if expected is not None and _matches(target, expected):
                 continue
-            url = file_url(base_url, locked.commit or revision, filename)
+            url = hub.file_url(filename, locked.commit or revision)
             commit = _fetch(client, url, target, attempts, backoff_seconds)
             _verify_and_record(lock, lock_path, revision, filename, target, url, commit)
             downloaded.append(filename)

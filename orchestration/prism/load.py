@@ -1,8 +1,12 @@
 """Loading the PRISM files into the ``raw`` schema: every line is loaded or rejected with a reason.
 
-A load builds the new table in temporary tables and replaces the raw table, its rejects and its
-load-log row inside one transaction, so a failure leaves the previous good tables. Loading a file
-whose fingerprint, source and revision match its last successful load changes nothing.
+A load reads the file's lines into Arrow (``lines.py``), keeps aside those that cannot be parsed,
+clears the valid lines with one vectorised acceptance test (``fastpath.py``), words the first
+problem of the others (``checks.py``), adds duplicate, orphan and cross-file consistency reasons
+(``consistency.py``), then replaces the raw table, its rejects and its load-log row inside one
+transaction. A file that yields nothing usable is refused (``refusal.py``) and the transaction
+rolls back, so a failure leaves the previous good tables. Loading a file whose fingerprint,
+source and revision match its last successful load changes nothing.
 """
 
 from __future__ import annotations
@@ -20,15 +24,24 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.prism.checks import MACROS, build_row_sql, sql_literal, top_level_paths
+from orchestration.prism.consistency import utterance_consistency_sql
+from orchestration.prism.fastpath import acceptance_sql, list_structure_sql, typed_structure_sql
 from orchestration.prism.files import (
+    CONVERSATIONS,
     FILE_SPECS,
     KINDS,
     LOAD_LOG_TABLE,
     REJECTS_TABLE,
+    UTTERANCES,
     FileSpec,
     file_spec,
 )
 from orchestration.prism.lines import read_numbered_lines
+from orchestration.prism.refusal import (
+    DEFAULT_REJECT_THRESHOLD,
+    check_threshold,
+    refuse_if_mostly_rejected,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +56,26 @@ REASON_CATEGORIES: tuple[str, ...] = (
     "null value",
     "wrong type",
     "out of range",
+    "unknown value",
+    "bad format",
+    "inconsistent",
     "duplicate",
     "orphan",
 )
+# DuckDB's JSON parser accepts a comma before a closing bracket, which strict JSON (and so the
+# release) does not; lines with such a comma outside or inside a string are re-read strictly.
+_TRAILING_COMMA = ",[ \\t\\r\\n]*[]}]"
+_STRICT_CHECK = "to be read strictly"
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 60
 
 _LINES = "_prism_lines"
+# The lines as read (lines.py): each ends with its newline, which the stored raw_line drops.
+_ARROW = "_prism_lines_arrow"
+_STRIPPED = "CASE WHEN suffix(line, chr(10)) THEN line[:-2] ELSE line END"
+_ARROW_LINES = f"(SELECT line_number, pre_reason, {_STRIPPED} AS line FROM {_ARROW})"
+_PARSED = "_prism_parsed"
+_SLOW = "_prism_slow"
 _CHECKED = "_prism_checked"
 _FINAL = "_prism_final"
 
@@ -108,15 +134,27 @@ def load_prism_file(
     dataset_revision: str,
     *,
     force: bool = False,
+    reject_threshold: float = DEFAULT_REJECT_THRESHOLD,
 ) -> LoadReport:
     """Load one PRISM file into its raw table in one transaction.
 
     Orphans are checked against the parent raw tables as they are now; a parent that was never
-    loaded is noted in the report. ``force`` reloads even an unchanged file.
+    loaded is noted in the report. ``force`` reloads even an unchanged file. A file that is
+    empty, not JSON lines, or whose rejected share exceeds ``reject_threshold`` raises
+    ``RefusedFile`` and changes nothing.
     """
+    check_threshold(reject_threshold)
     ensure_raw_schema(con)
     with _transaction(con):
-        return _load(con, file_spec(kind), Path(path), dataset_source, dataset_revision, force)
+        return _load(
+            con,
+            file_spec(kind),
+            Path(path),
+            dataset_source,
+            dataset_revision,
+            force,
+            reject_threshold,
+        )
 
 
 def load_prism_directory(
@@ -126,11 +164,14 @@ def load_prism_directory(
     dataset_revision: str,
     *,
     force: bool = False,
+    reject_threshold: float = DEFAULT_REJECT_THRESHOLD,
 ) -> dict[str, LoadReport]:
     """Load all four files in dependency order, all or nothing, in one transaction.
 
-    A file whose parent was reloaded is reloaded too, since its orphans may have changed.
+    A file whose parent was reloaded is reloaded too, since its orphans may have changed. One
+    refused file (see ``load_prism_file``) leaves all four previous tables as they were.
     """
+    check_threshold(reject_threshold)
     directory = Path(directory)
     paths = {kind: find_prism_file(directory, kind) for kind in KINDS}
     ensure_raw_schema(con)
@@ -140,7 +181,13 @@ def load_prism_directory(
             spec = FILE_SPECS[kind]
             parent_reloaded = any(not reports[p].skipped for p in spec.parents)
             reports[kind] = _load(
-                con, spec, paths[kind], dataset_source, dataset_revision, force or parent_reloaded
+                con,
+                spec,
+                paths[kind],
+                dataset_source,
+                dataset_revision,
+                force or parent_reloaded,
+                reject_threshold,
             )
     return reports
 
@@ -163,6 +210,7 @@ def _load(
     source: str,
     revision: str,
     force: bool,
+    reject_threshold: float,
 ) -> LoadReport:
     started = time.perf_counter()
     lines = read_numbered_lines(path)
@@ -177,22 +225,23 @@ def _load(
 
     for macro in MACROS:
         con.execute(macro)
-    con.register("_prism_lines_arrow", lines.table)
+    con.register(_ARROW, lines.table)
     try:
         _stage_lines(con)
         _explain_malformed(con)
         _check_lines(con, spec)
         notes = _final_reasons(con, spec)
+        loaded_at = datetime.now(UTC).replace(tzinfo=None)
+        rows_loaded, rows_rejected = _swap(con, spec, source, revision)
     finally:
-        con.unregister("_prism_lines_arrow")
-
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    rows_loaded, rows_rejected = _swap(con, spec, source, revision)
+        con.unregister(_ARROW)
     if rows_loaded + rows_rejected != lines.count:
         raise RuntimeError(
             f"{path}: counts do not reconcile: {lines.count} lines read, "
             f"{rows_loaded} loaded + {rows_rejected} rejected"
         )
+    # Raised inside the caller's transaction, so the swapped-in table is rolled back.
+    refuse_if_mostly_rejected(path, lines.count, rows_rejected, _top_reasons(con), reject_threshold)
     con.execute(
         f"INSERT INTO {LOAD_LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -206,9 +255,10 @@ def _load(
             loaded_at,
         ],
     )
-    notes += _unexpected_key_notes(con)
-    for table in (_LINES, _CHECKED, _FINAL):
-        con.execute(f"DROP TABLE {table}")
+    notes += _unexpected_key_notes(con, spec)
+    con.execute(f"DROP VIEW {_CHECKED}")
+    for table in (_LINES, _PARSED, _SLOW, _FINAL):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     report = LoadReport(
         kind=spec.kind,
         file=spec.filename,
@@ -240,36 +290,51 @@ def _load(
 
 
 def _stage_lines(con: duckdb.DuckDBPyConnection) -> None:
-    """Classify lines that cannot be parsed at all; the rest go on to the JSON checks."""
+    """Keep, with a reason, the lines that cannot be parsed at all and those to be read
+    strictly; every other line is read straight from Arrow by the JSON checks.
+
+    The tests read the line with its newline (whitespace to them), so only the few kept lines
+    are copied without it.
+    """
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_LINES} AS
-        SELECT line_number, line,
-            CASE
-                WHEN pre_reason IS NOT NULL THEN pre_reason
-                WHEN regexp_full_match(line, '\\s*') THEN 'blank line'
-                WHEN NOT json_valid(line) THEN 'malformed JSON'
-                WHEN json_type(line) <> 'OBJECT'
-                    THEN 'not a JSON object (got ' || json_type(line) || ')'
-            END AS reason
-        FROM _prism_lines_arrow
+        SELECT line_number, {_STRIPPED} AS line, reason
+        FROM (
+            SELECT line_number, line,
+                CASE
+                    WHEN pre_reason IS NOT NULL THEN pre_reason
+                    WHEN regexp_full_match(line, '\\s*') THEN 'blank line'
+                    WHEN NOT json_valid(line) THEN 'malformed JSON'
+                    -- Valid JSON that starts with a brace is an object; only the rest are typed.
+                    WHEN NOT starts_with(ltrim(line), '{{')
+                        THEN 'not a JSON object (got ' || json_type(line) || ')'
+                    WHEN regexp_matches(line, '{_TRAILING_COMMA}') THEN '{_STRICT_CHECK}'
+                END AS reason
+            FROM {_ARROW}
+        )
+        WHERE reason IS NOT NULL
         """
     )
 
 
 def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
-    """Say where each malformed line breaks.
+    """Say where each malformed line breaks, and settle the lines to be read strictly.
 
-    DuckDB decides what is malformed but gives no position without raising, so Python's parser,
-    which reports a column, words the reason for just these lines.
+    DuckDB decides what is malformed but gives no position without raising, and it accepts
+    trailing commas; Python's strict parser, which reports a column, words the reason for just
+    these lines. A line it accepts (a comma before a bracket inside a string) goes on as valid.
     """
     rows = con.execute(
-        f"SELECT line_number, line FROM {_LINES} WHERE reason = 'malformed JSON'"
+        f"SELECT line_number, line, reason FROM {_LINES} WHERE reason IN ('malformed JSON', ?)",
+        [_STRICT_CHECK],
     ).fetchall()
-    details: list[tuple[int, str]] = []
-    for line_number, line in rows:
+    details: list[tuple[int, str | None]] = []
+    for line_number, line, reason in rows:
         try:
             json.loads(line)
+            # Python may accept what DuckDB cannot parse; only a strict re-read is cleared.
+            details.append((line_number, None if reason == _STRICT_CHECK else reason))
         except json.JSONDecodeError as error:
             # Some messages already end in "at" ("Unterminated string starting at").
             where = f"{error.msg.removesuffix(' at')} at column {error.colno}"
@@ -277,7 +342,9 @@ def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
     if not details:
         return
     numbers, reasons = zip(*details, strict=True)
-    explained = pa.table({"line_number": pa.array(numbers, pa.int64()), "reason": reasons})
+    explained = pa.table(
+        {"line_number": pa.array(numbers, pa.int64()), "reason": pa.array(reasons, pa.string())}
+    )
     con.register("_prism_malformed_arrow", explained)
     try:
         con.execute(
@@ -289,16 +356,56 @@ def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
+    """Check and type every parsed line: the cheap acceptance test for all, the detailed
+    checks for the few it does not clear (see ``fastpath.py``).
+
+    The result is the view ``_CHECKED`` (line_number, reason, typed columns): the accepted
+    lines' values are read from the parse, not copied again.
+    """
+    paths, wildcards, accepted = acceptance_sql(spec, "_y", "_r", "_t")
+    lists = list_structure_sql(spec)
+    raw = f", from_json(line, {lists}) AS _r" if lists else ""
+    raw += "".join(f", json_type(line, {sql_literal(p)}) AS {a}" for a, p in wildcards)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_PARSED} AS
+        SELECT line_number, _keys, _t,
+            len(_keys) = len(list_distinct(_keys)) AND {accepted} AS _ok
+        FROM (
+            SELECT line_number, json_keys(line) AS _keys, json_type(line, {paths}) AS _y,
+                from_json(line, {typed_structure_sql(spec)}) AS _t{raw}
+            -- The trailing newline is whitespace to the parser; no need to copy the line.
+            FROM {_ARROW} ANTI JOIN (
+                SELECT line_number FROM {_LINES} WHERE reason IS NOT NULL
+            ) USING (line_number)
+        )
+        """
+    )
+    fast_columns = ", ".join(f'_t."{name}" AS "{name}"' for name in spec.columns)
+    parts = [
+        f"SELECT line_number, NULL::VARCHAR AS reason, {fast_columns} FROM {_PARSED} WHERE _ok"
+    ]
+    ((slow,),) = con.execute(f"SELECT count(*) FROM {_PARSED} WHERE NOT _ok").fetchall()
+    if slow:
+        # Planning the detailed checks costs more than running them, so a clean file skips it.
+        _detailed_checks(con, spec)
+        parts.append(f"SELECT * FROM {_SLOW}")
+    parts.append(f"SELECT line_number, reason FROM {_LINES} WHERE reason IS NOT NULL")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_CHECKED} AS " + " UNION ALL BY NAME ".join(parts))
+
+
+def _detailed_checks(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
+    """The first problem of each line the acceptance test did not clear, worded, and the
+    typed values of those that turn out valid (an integer written 266.0, say)."""
     row_sql = build_row_sql(spec)
     query = (
-        f"SELECT line_number, line, json_extract(line, {top_level_paths(spec)}) AS _v, "
-        f"json_keys(line) AS _keys FROM {_LINES} WHERE reason IS NULL"
+        f"SELECT p.line_number, json_extract(l.line, {top_level_paths(spec)}) AS _v, p._keys "
+        f"FROM {_PARSED} p JOIN {_ARROW_LINES} l USING (line_number) WHERE NOT p._ok"
     )
     for stage in row_sql.stages:
         if stage:
             bindings = ", ".join(f"{expression} AS {alias}" for alias, expression in stage)
             query = f"SELECT *, {bindings} FROM ({query})"
-    known = "[" + ", ".join(sql_literal(c) for c in spec.columns) + "]"
     duplicate_key = (
         "CASE WHEN len(_keys) <> len(list_distinct(_keys)) THEN 'duplicate key `' || "
         "list_filter(_keys, lambda k, n: list_position(_keys, k) < n)[1] || '`' END"
@@ -306,13 +413,9 @@ def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     columns = ", ".join(f'{expression} AS "{name}"' for name, expression in row_sql.columns)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {_CHECKED} AS
-        SELECT line_number, line, coalesce({duplicate_key}, {row_sql.reason}) AS reason,
-            list_filter(_keys, lambda k: NOT list_contains({known}, k)) AS _unexpected_keys,
-            {columns}
+        CREATE OR REPLACE TEMP TABLE {_SLOW} AS
+        SELECT line_number, coalesce({duplicate_key}, {row_sql.reason}) AS reason, {columns}
         FROM ({query})
-        UNION ALL BY NAME
-        SELECT line_number, line, reason FROM {_LINES} WHERE reason IS NOT NULL
         """
     )
 
@@ -350,11 +453,20 @@ def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str,
             f'CASE WHEN c."{fk.column}" IS NOT NULL AND {alias}.k IS NULL THEN '
             f"'orphan: {fk.label} `' || c.\"{fk.column}\" || '` not in {fk.parent}' END"
         )
+    if spec.kind == UTTERANCES.kind:
+        if _table_exists(con, CONVERSATIONS.table):
+            consistency = utterance_consistency_sql()
+            joins += consistency.joins
+            reasons += consistency.reasons
+        else:
+            notes.append(
+                f"consistency check against the conversation histories skipped: "
+                f"{CONVERSATIONS.table} has not been loaded"
+            )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_FINAL} AS
-        SELECT c.* EXCLUDE (reason, _rank, _first),
-            coalesce(c.reason, {", ".join(reasons)}) AS reason
+        SELECT c.line_number, coalesce(c.reason, {", ".join(reasons)}) AS reason
         FROM (
             SELECT *,
                 row_number() OVER w AS _rank,
@@ -371,35 +483,52 @@ def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str,
 def _swap(
     con: duckdb.DuckDBPyConnection, spec: FileSpec, source: str, revision: str
 ) -> tuple[int, int]:
-    columns = ", ".join(f'"{c}"' for c in spec.columns)
+    columns = ", ".join(f'c."{c}"' for c in spec.columns)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {spec.table} AS
-        SELECT {columns}, line_number AS _line_number,
+        SELECT {columns}, c.line_number AS _line_number,
             {sql_literal(source)} AS _dataset_source, {sql_literal(revision)} AS _dataset_revision
-        FROM {_FINAL} WHERE reason IS NULL ORDER BY line_number
+        FROM {_CHECKED} c SEMI JOIN {_FINAL} f
+            ON c.line_number = f.line_number AND f.reason IS NULL
+        ORDER BY c.line_number
         """
     )
     con.execute(f"DELETE FROM {REJECTS_TABLE} WHERE file = ?", [spec.filename])
     con.execute(
         f"""
         INSERT INTO {REJECTS_TABLE}
-        SELECT ?, line_number, reason, line, ?, ?
-        FROM {_FINAL} WHERE reason IS NOT NULL ORDER BY line_number
+        SELECT ?, f.line_number, f.reason, l.line, ?, ?
+        FROM {_FINAL} f JOIN {_ARROW_LINES} l USING (line_number)
+        WHERE f.reason IS NOT NULL ORDER BY f.line_number
         """,
         [spec.filename, source, revision],
     )
     loaded, rejected = con.execute(
         f"SELECT count(*) FILTER (reason IS NULL), count(*) FILTER (reason IS NOT NULL) "
         f"FROM {_FINAL}"
-    ).fetchone()
+    ).fetchall()[0]
     return int(loaded), int(rejected)
 
 
-def _unexpected_key_notes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+def _top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 3) -> list[tuple[str, int]]:
+    """The most common reject categories of the file being loaded, each with one example."""
+    pattern = "^(" + "|".join(REASON_CATEGORIES) + ")"
     rows = con.execute(
-        f"SELECT k, count(*) FROM (SELECT unnest(_unexpected_keys) AS k FROM {_FINAL}) "
-        "GROUP BY k ORDER BY k"
+        f"SELECT coalesce(nullif(regexp_extract(reason, ?, 1), ''), reason) AS category, "
+        f"count(*) AS n, arg_min(line_number || ': ' || reason, line_number) AS example "
+        f"FROM {_FINAL} WHERE reason IS NOT NULL GROUP BY category ORDER BY n DESC, category "
+        f"LIMIT {limit}",
+        [pattern],
+    ).fetchall()
+    return [(f"{category}, e.g. line {example}", int(n)) for category, n, example in rows]
+
+
+def _unexpected_key_notes(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str, ...]:
+    known = "[" + ", ".join(sql_literal(c) for c in spec.columns) + "]"
+    rows = con.execute(
+        f"SELECT k, count(*) FROM (SELECT unnest(_keys) AS k FROM {_PARSED}) "
+        f"WHERE NOT list_contains({known}, k) GROUP BY k ORDER BY k"
     ).fetchall()
     return tuple(f"unexpected key `{k}` on {n} lines was not loaded" for k, n in rows)
 

@@ -11,13 +11,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.settings import REPO_ROOT
-
-
-def default_lock_path() -> Path:
-    """``PRISM_LOCK_FILE``, default ``prism-lock.json`` at the repository root (to be committed)."""
-    return Path(os.environ.get("PRISM_LOCK_FILE", REPO_ROOT / "prism-lock.json"))
-
 
 @dataclass(frozen=True)
 class LockedFile:

@@ -2,29 +2,22 @@
 
 ``huggingface`` downloads the published release, ``synthetic`` generates a full-scale stand-in,
 a directory path uses local files, and ``auto`` (the default) prefers Hugging Face and falls back
-to synthetic data with a loud warning when it cannot be reached.
+to synthetic data with a loud warning when it cannot be reached. Everything else the choice
+depends on arrives as ``SourceOptions``, built from the environment by ``orchestration.resources``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration import settings
-from orchestration.prism.download import (
-    cached_download,
-    download_prism,
-    file_url,
-    hf_base_url,
-    hf_revision,
-    probe_huggingface,
-)
+from orchestration.prism.download import cached_download, download_prism
 from orchestration.prism.files import FILENAMES, KINDS
+from orchestration.prism.hub import HF_REPOSITORY, Hub, probe
 from orchestration.prism.lines import fingerprint
 from orchestration.prism.load import find_prism_file
 
@@ -32,11 +25,22 @@ log = logging.getLogger(__name__)
 
 SYNTHETIC_SCALES = ("full", "small")
 SYNTHETIC_SEED = 0
-SYNTHETIC_PRESETS = ("paper", "recovery")  # as orchestration.synthetic.truth.PRESETS
 
 
 class SyntheticFallbackWarning(UserWarning):
     """``PRISM_SOURCE=auto`` could not reach Hugging Face and used synthetic data instead."""
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """What resolving a source depends on besides the choice itself."""
+
+    data_dir: Path  # downloads go to <data_dir>/prism, generated data to <data_dir>/synthetic
+    hub: Hub
+    lock_path: Path
+    probe_timeout: float  # seconds ``auto`` waits for Hugging Face before falling back
+    synthetic_scale: str  # one of SYNTHETIC_SCALES
+    synthetic_truth: str  # a preset of orchestration.synthetic.truth or a truth JSON path
 
 
 @dataclass(frozen=True)
@@ -49,15 +53,15 @@ class ResolvedSource:
     description: str
 
 
-def resolve_source(setting: str | None = None) -> ResolvedSource:
-    """Resolve ``setting`` (default ``PRISM_SOURCE``) to a directory of the four files."""
-    choice = (setting if setting is not None else settings.prism_source()).strip() or "auto"
+def resolve_source(setting: str, options: SourceOptions) -> ResolvedSource:
+    """Resolve ``setting`` (the value of ``PRISM_SOURCE``) to a directory of the four files."""
+    choice = setting.strip() or "auto"
     if choice == "huggingface":
-        return _huggingface()
+        return _huggingface(options)
     if choice == "synthetic":
-        return _synthetic()
+        return _synthetic(options)
     if choice == "auto":
-        return _auto()
+        return _auto(options)
     directory = Path(choice).expanduser()
     if not directory.is_dir():
         raise ValueError(
@@ -67,42 +71,52 @@ def resolve_source(setting: str | None = None) -> ResolvedSource:
     return _directory(directory.resolve())
 
 
-def _huggingface() -> ResolvedSource:
-    result = download_prism()
+def _download_directory(options: SourceOptions) -> Path:
+    return options.data_dir / "prism"
+
+
+def _huggingface(options: SourceOptions) -> ResolvedSource:
+    result = download_prism(
+        options.hub, dest=_download_directory(options), lock_path=options.lock_path
+    )
     return ResolvedSource(
         directory=result.directory,
         dataset_source="prism",
         dataset_revision=result.dataset_revision,
-        description=f"Hugging Face HannahRoseKirk/prism-alignment at {result.dataset_revision}",
+        description=f"Hugging Face {HF_REPOSITORY} at {result.dataset_revision}",
     )
 
 
-def synthetic_scale() -> str:
-    """``PRISM_SYNTHETIC_SCALE``: ``full`` (default, the published sizes) or ``small``."""
-    scale = os.environ.get("PRISM_SYNTHETIC_SCALE", "full").strip() or "full"
+def _checked_scale(scale: str) -> str:
     if scale not in SYNTHETIC_SCALES:
         raise ValueError(f"PRISM_SYNTHETIC_SCALE={scale!r}; expected one of {SYNTHETIC_SCALES}")
     return scale
 
 
-def synthetic_truth() -> str:
-    """``PRISM_SYNTHETIC_TRUTH``: the planted truth, ``paper`` (default), ``recovery`` or the
-    path of a truth JSON (see docs/synthetic.md)."""
-    truth = os.environ.get("PRISM_SYNTHETIC_TRUTH", "paper").strip() or "paper"
-    if truth not in SYNTHETIC_PRESETS and not Path(truth).is_file():
+def _presets() -> tuple[str, ...]:
+    # Imported here: the synthetic package pulls in numpy, pandas and scipy on import, which no
+    # other source needs. The generator owns the preset names, so they are not restated here.
+    from orchestration.synthetic.truth import PRESETS
+
+    return PRESETS
+
+
+def _checked_truth(truth: str) -> str:
+    """A preset name (see docs/synthetic.md) or the path of a truth JSON."""
+    if truth not in _presets() and not Path(truth).is_file():
         raise ValueError(
-            f"PRISM_SYNTHETIC_TRUTH={truth!r}: expected one of {SYNTHETIC_PRESETS} or the path "
+            f"PRISM_SYNTHETIC_TRUTH={truth!r}: expected one of {_presets()} or the path "
             "of a truth JSON file"
         )
     return truth
 
 
-def _synthetic() -> ResolvedSource:
-    scale = synthetic_scale()
-    truth = synthetic_truth()
+def _synthetic(options: SourceOptions) -> ResolvedSource:
+    scale = _checked_scale(options.synthetic_scale)
+    truth = _checked_truth(options.synthetic_truth)
     # The paper preset keeps the historical names; any other truth gets its own directory.
     label = "" if truth == "paper" else f"-truth-{_truth_label(truth)}"
-    directory = settings.data_dir() / "synthetic" / f"{scale}-seed{SYNTHETIC_SEED}{label}"
+    directory = options.data_dir / "synthetic" / f"{scale}-seed{SYNTHETIC_SEED}{label}"
     if not all((directory / name).is_file() for name in FILENAMES):
         _generate(directory, scale, truth)
     revision = f"synthetic:{scale}:seed={SYNTHETIC_SEED}"
@@ -119,7 +133,7 @@ def _synthetic() -> ResolvedSource:
 
 
 def _truth_label(truth: str) -> str:
-    if truth in SYNTHETIC_PRESETS:
+    if truth in _presets():
         return truth
     # A truth file is named by its content, so an edited file never reuses old data.
     return hashlib.sha256(Path(truth).read_bytes()).hexdigest()[:12]
@@ -150,12 +164,11 @@ def _directory(directory: Path) -> ResolvedSource:
     )
 
 
-def _probe_timeout() -> float:
-    return float(os.environ.get("PRISM_HF_PROBE_TIMEOUT", "5"))
-
-
-def _auto() -> ResolvedSource:
-    cached = cached_download(hf_revision())
+def _auto(options: SourceOptions) -> ResolvedSource:
+    hub = options.hub
+    cached = cached_download(
+        hub.revision, dest=_download_directory(options), lock_path=options.lock_path
+    )
     if cached is not None:
         return ResolvedSource(
             directory=cached.directory,
@@ -163,10 +176,10 @@ def _auto() -> ResolvedSource:
             dataset_revision=cached.dataset_revision,
             description=f"cached Hugging Face download in {cached.directory} (verified)",
         )
-    if probe_huggingface(timeout=_probe_timeout()):
-        return _huggingface()
-    resolved = _synthetic()
-    url = file_url(hf_base_url(), hf_revision(), FILENAMES[0])
+    if probe(hub, FILENAMES[0], timeout=options.probe_timeout):
+        return _huggingface(options)
+    resolved = _synthetic(options)
+    url = hub.file_url(FILENAMES[0])
     message = (
         f"PRISM_SOURCE=auto: Hugging Face did not answer at {url}, so the warehouse is being "
         f"built from SYNTHETIC data ({resolved.directory}), NOT the published PRISM; results "

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import duckdb
 
-from scoring.fake_server import FakeConfig, FakePerspectiveServer
 from scoring.runner import ScoringConfig, run_scoring
 from scoring.store import ScoreStore
+from tests.scoring.fake_perspective import FakeConfig, FakePerspectiveServer
 from tests.scoring.support import StagingText, create_staging
 
 BENCHMARK = "scoring"

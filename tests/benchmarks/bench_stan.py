@@ -28,7 +28,6 @@ from orchestration.modeling.engine import (
     sample,
 )
 from orchestration.modeling.inits import initial_values
-from orchestration.modeling.simulate import PRISM_SCALE, Truth, simulate_outcome, simulate_snapshot
 from orchestration.modeling.specs import (
     AnalysisSpec,
     log_score_specs,
@@ -37,6 +36,7 @@ from orchestration.modeling.specs import (
     top_scored_specs,
     toxicity_interaction_spec,
 )
+from tests.modeling.simulate import PRISM_SCALE, Truth, simulate_outcome, simulate_snapshot
 
 BENCH_PROFILE = SamplingProfile("bench", chains=2, warmup=300, draws=300, seed=11)
 

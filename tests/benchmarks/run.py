@@ -20,7 +20,14 @@ from pathlib import Path
 
 RESULTS = Path(__file__).with_name("results.md")
 STORE = Path(__file__).with_name("results.json")
-MODULES = ("bench_ingest", "bench_dbt", "bench_scoring", "bench_stan", "bench_suite")
+MODULES = (
+    "bench_ingest",
+    "bench_dbt",
+    "bench_scoring",
+    "bench_stan",
+    "bench_fits",
+    "bench_suite",
+)
 
 
 def _format_value(value: object) -> str:

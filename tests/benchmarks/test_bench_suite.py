@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.modeling.simulate import simulate_snapshot
 from orchestration.modeling.specs import ATTRIBUTES, MODERATORS
 from orchestration.synthetic.truth import recovery_truth
 from tests.benchmarks.bench_suite import planted_coefficients
+from tests.modeling.simulate import simulate_snapshot
 
 
 def test_planted_coefficients_follow_the_generators_score_and_mirroring_models() -> None:

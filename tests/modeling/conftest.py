@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from orchestration.modeling.simulate import simulate_snapshot
+from tests.modeling.simulate import simulate_snapshot
 
 
 @pytest.fixture(scope="session")

@@ -137,13 +137,38 @@ def test_interaction_and_mirroring_terms_read_prompt_columns() -> None:
     np.testing.assert_allclose(data.stan.y, [0.21, 0.22, 0.23, 0.24, 0.20])
 
 
-def test_complete_attributes_option() -> None:
+def test_a_fit_drops_only_rows_missing_a_column_it_uses() -> None:
     snapshot = hand_snapshot()
+    # 1b reads no opening-prompt attribute, so an unscored opening prompt costs it no row...
     snapshot.loc[snapshot["utterance_id"] == "u1", "opening_prompt_curiosity"] = np.nan
     spec = log_score_specs()[0]
-    assert build_fit_data(snapshot, spec).rows_dropped["incomplete_attributes"] == 1
-    lenient = build_fit_data(snapshot, spec, AnalysisOptions(complete_attributes=False))
-    assert lenient.stan.N == 5
+    default = build_fit_data(snapshot, spec)
+    assert default.stan.N == 5
+    assert "incomplete_attributes" not in default.rows_dropped
+    # ...unless the common sample is asked for.
+    common = build_fit_data(snapshot, spec, AnalysisOptions(complete_attributes=True))
+    assert common.rows_dropped["incomplete_attributes"] == 1
+    assert common.stan.N == 4
+    # A response attribute the fit uses does cost the row.
+    snapshot.loc[snapshot["utterance_id"] == "u2", "response_respect"] = np.nan
+    assert build_fit_data(snapshot, spec).rows_dropped["missing_value"] == 1
+
+
+def test_prompt_choice_reads_the_same_turns_prompt() -> None:
+    snapshot = hand_snapshot()
+    mirror = mirroring_specs()[0]
+    opening = build_fit_data(snapshot, mirror.with_prompt("opening"))
+    same_turn = build_fit_data(snapshot, mirror.with_prompt("same_turn"))
+    assert opening.terms[0] == "opening_prompt_toxicity"
+    assert same_turn.terms[0] == "prompt_toxicity"
+    # The canonical order (participant, conversation, utterance) is u1..u5; u6 is not English.
+    ordered = snapshot[snapshot["is_english_conversation"]].sort_values("utterance_id")
+    np.testing.assert_allclose(same_turn.stan.X[:, 0], ordered["prompt_toxicity"])
+    np.testing.assert_allclose(opening.stan.X[:, 0], ordered["opening_prompt_toxicity"])
+    interaction = toxicity_interaction_spec().with_prompt("same_turn")
+    assert interaction.terms[-1] == "toxicity:prompt_toxicity"
+    with pytest.raises(ValueError, match="prompt"):
+        AnalysisOptions(prompt="first")  # type: ignore[arg-type]
 
 
 def test_errors_name_what_failed() -> None:

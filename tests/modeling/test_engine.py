@@ -41,7 +41,7 @@ def test_overrides_replace_single_fields_and_rename_the_profile() -> None:
 
 
 def test_stan_settings_apply_overrides_per_analysis() -> None:
-    from orchestration.assets.analysis import StanSettings
+    from orchestration.resources import StanSettings
 
     settings = StanSettings(profile="paper", warmup=300, adapt_delta=0.9)
     one_a, two = settings.sampling_profile("1a"), settings.sampling_profile("2")
@@ -50,16 +50,12 @@ def test_stan_settings_apply_overrides_per_analysis() -> None:
     assert StanSettings(profile="quick").sampling_profile("3") is QUICK
 
 
-def test_engine_choice(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PRISM_STAN_ENGINE", "cmdstanpy")
-    assert choose_engine() == "cmdstanpy"
-    monkeypatch.setenv("PRISM_STAN_ENGINE", " PyStan ")
-    assert choose_engine() == "pystan"
-    monkeypatch.setenv("PRISM_STAN_ENGINE", "rstan")
+def test_engine_choice() -> None:
+    assert choose_engine("cmdstanpy") == "cmdstanpy"
+    assert choose_engine(" PyStan ") == "pystan"
     with pytest.raises(ValueError, match="rstan"):
-        choose_engine()
-    monkeypatch.delenv("PRISM_STAN_ENGINE")
-    assert choose_engine() == ("cmdstanpy" if cmdstan_available() else "pystan")
+        choose_engine("rstan")
+    assert choose_engine("auto") == ("cmdstanpy" if cmdstan_available() else "pystan")
 
 
 def test_programs_resolve_under_stan_dir() -> None:

@@ -14,8 +14,8 @@ import pytest
 from orchestration.modeling.data import build_fit_data
 from orchestration.modeling.engine import SamplingProfile, cmdstan_available, sample
 from orchestration.modeling.inits import initial_values
-from orchestration.modeling.simulate import Truth, simulate_outcome
 from orchestration.modeling.specs import log_score_specs, top_scored_specs
+from tests.modeling.simulate import Truth, simulate_outcome
 
 pytestmark = [
     pytest.mark.slow,

@@ -16,7 +16,6 @@ import pytest
 from orchestration.modeling.data import NestedData, build_fit_data
 from orchestration.modeling.engine import QUICK, SampleResult, SamplingProfile, sample
 from orchestration.modeling.fit import run_analysis
-from orchestration.modeling.simulate import Simulation, Truth, simulate_outcome
 from orchestration.modeling.specs import (
     AnalysisSpec,
     log_score_specs,
@@ -26,6 +25,7 @@ from orchestration.modeling.specs import (
     toxicity_interaction_spec,
 )
 from orchestration.modeling.summaries import SUMMARY_COLUMNS
+from tests.modeling.simulate import Simulation, Truth, simulate_outcome
 
 pytestmark = pytest.mark.slow
 

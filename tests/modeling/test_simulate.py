@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from orchestration.modeling.data import build_fit_data
-from orchestration.modeling.simulate import Truth, simulate_outcome, simulate_snapshot
 from orchestration.modeling.specs import ATTRIBUTES, MODERATORS, log_score_specs
+from tests.modeling.simulate import Truth, simulate_outcome, simulate_snapshot
 
 
 def test_snapshot_has_prisms_shape() -> None:

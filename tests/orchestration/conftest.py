@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration.modeling.specs import ATTRIBUTES
 from orchestration.settings import REPO_ROOT
 
 # The per-conversation-type fits run the same code as the all-data ones; leaving them out keeps
@@ -24,18 +25,7 @@ FITS = (
     "log_score__all",
     "log_score_toxicity_interaction__all",
     "moderation__all",
-    *(
-        f"mirroring__response_{a}"
-        for a in (
-            "toxicity",
-            "affinity",
-            "compassion",
-            "curiosity",
-            "reasoning_nuance",
-            "personal_story",
-            "respect",
-        )
-    ),
+    *(f"mirroring__response_{a}" for a in ATTRIBUTES),
 )
 
 
@@ -70,8 +60,9 @@ def materialized_instance(
         for name, value in env.items():
             patch.setenv(name, value)
         patch.delenv("PERSPECTIVE_API_KEY", raising=False)
-        from orchestration.assets.analysis import SPECS, StanSettings, fit_key
+        from orchestration.assets.analysis import SPECS, fit_key
         from orchestration.definitions import defs
+        from orchestration.resources import StanSettings
 
         left_out = [fit_key(spec) for spec in SPECS if spec.name not in FITS]
         selection = dg.AssetSelection.all() - dg.AssetSelection.assets(*left_out)

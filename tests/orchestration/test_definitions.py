@@ -6,6 +6,9 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import defs
+from orchestration.jobs import JOBS, score_texts_job
+from orchestration.schedules import score_texts_hourly
+from orchestration.sensors import SENSORS
 
 RAW_TABLES = [
     dg.AssetKey(["raw", name])
@@ -99,7 +102,11 @@ def test_writers_share_the_duckdb_pool() -> None:
         assert pools[key] == "duckdb_writer", key
 
 
-def test_main_job_and_scoring_schedule_resolve() -> None:
-    assert defs.resolve_job_def("main_job") is not None
-    schedule = defs.resolve_schedule_def("score_texts_hourly")
+def test_jobs_schedules_and_sensors_come_from_their_modules() -> None:
+    assert [job.name for job in JOBS] == ["main_job", "case_studies_job", "score_texts"]
+    for job in JOBS:
+        assert defs.resolve_job_def(job.name).name == job.name
+    schedule = defs.resolve_schedule_def(score_texts_hourly.name)
     assert schedule.cron_schedule == "0 * * * *"
+    assert schedule.job_name == score_texts_job.name
+    assert {s.name for s in SENSORS} <= {s.name for s in defs.sensors}

@@ -14,14 +14,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration import sensors
 from orchestration.assets.ingest import INGEST_ASSETS
-from orchestration.assets.scoring import (
-    SCORES_KEY,
-    PerspectiveResource,
-    text_scores,
-)
+from orchestration.assets.scoring import SCORES_KEY, text_scores
 from orchestration.prism.files import FILENAMES, KINDS
-from orchestration.resources import PrismSourceResource, WarehouseResource
+from orchestration.resources import PerspectiveResource, PrismSourceResource, WarehouseResource
 from orchestration.sensors import (
     SENSORS,
     inbox_dir,
@@ -56,6 +53,12 @@ def test_sensor_list_and_default_status() -> None:
     assert score_file_sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert prism_source_sensor.minimum_interval_seconds == 3600
     assert score_file_sensor.minimum_interval_seconds == 60
+
+
+def test_sensor_module_holds_no_http_client() -> None:
+    # Talking to Hugging Face is the PRISM library's job (orchestration/prism/hub.py).
+    source = Path(sensors.__file__).read_text(encoding="utf-8")
+    assert "httpx" not in source and "urllib" not in source
 
 
 def _definitions() -> dg.Definitions:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from orchestration.prism.download import HF_REPOSITORY
+from orchestration.prism.hub import HF_REPOSITORY
 
 RESOLVE = re.compile(rf"^/datasets/{re.escape(HF_REPOSITORY)}/resolve/([^/]+)/([^/]+)$")
 

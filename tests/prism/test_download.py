@@ -13,6 +13,7 @@ import pytest
 
 from orchestration.prism.download import PrismDownloadError, cached_download, download_prism
 from orchestration.prism.files import FILENAMES
+from orchestration.prism.hub import Hub
 from tests.prism.hf_server import FakeHub, serve
 from tests.prism.tiny import write_tiny
 
@@ -27,16 +28,14 @@ def hub(tmp_path: Path) -> Iterator[FakeHub]:
         yield running
 
 
-def _download(hub: FakeHub, tmp_path: Path, **kwargs: object):
-    options = {
-        "dest": tmp_path / "data" / "prism",
-        "lock_path": tmp_path / "prism-lock.json",
-        "base_url": hub.url,
-        "token": "",
-        "attempts": 3,
-        "backoff_seconds": 0.0,
-    }
-    return download_prism("main", **(options | kwargs))
+def _download(hub: FakeHub, tmp_path: Path, token: str | None = None):
+    return download_prism(
+        Hub(base_url=hub.url, revision="main", token=token),
+        dest=tmp_path / "data" / "prism",
+        lock_path=tmp_path / "prism-lock.json",
+        attempts=3,
+        backoff_seconds=0.0,
+    )
 
 
 def _gets(hub: FakeHub) -> list[dict[str, str | None]]:
@@ -120,6 +119,7 @@ def test_token_is_sent_as_bearer_and_never_logged(
         _download(hub, tmp_path, token="hf_secret_value")
     assert {r["authorization"] for r in hub.requests} == {"Bearer hf_secret_value"}
     assert "hf_secret_value" not in caplog.text
+    assert "hf_secret_value" not in repr(Hub(hub.url, "main", token="hf_secret_value"))
 
 
 def test_missing_token_gives_a_hint(hub: FakeHub, tmp_path: Path) -> None:
@@ -132,9 +132,7 @@ def test_missing_token_gives_a_hint(hub: FakeHub, tmp_path: Path) -> None:
 
 def test_unknown_revision_is_not_found(hub: FakeHub, tmp_path: Path) -> None:
     with pytest.raises(PrismDownloadError, match="HTTP 404") as error:
-        download_prism(
-            "v9", dest=tmp_path, lock_path=tmp_path / "lock.json", base_url=hub.url, token=""
-        )
+        download_prism(Hub(hub.url, "v9"), dest=tmp_path, lock_path=tmp_path / "lock.json")
     assert "/resolve/v9/survey.jsonl" in str(error.value)
     assert "PRISM_HF_REVISION" in str(error.value)
 
@@ -146,11 +144,9 @@ def test_unreachable_host_error_names_url_and_way_out(tmp_path: Path) -> None:
     # The port was free a moment ago and nothing listens on it now.
     with pytest.raises(PrismDownloadError) as error:
         download_prism(
-            "main",
+            Hub(f"http://127.0.0.1:{port}", "main"),
             dest=tmp_path,
             lock_path=tmp_path / "lock.json",
-            base_url=f"http://127.0.0.1:{port}",
-            token="",
             attempts=2,
             backoff_seconds=0.0,
         )

@@ -126,7 +126,7 @@ def _damaged_lines() -> tuple[dict[str, list[str]], dict[tuple[str, int], str]]:
     add(
         "utterances",
         _dumps(utterance | {"utterance_id": "ut53", "turn": -1}),
-        "out of range: turn -1 not >= 0",
+        "out of range: turn -1 not in 0..49",
     )
     add(
         "utterances",
@@ -257,6 +257,8 @@ def test_single_file_without_parents_notes_skipped_orphan_check(
     assert report.notes == (
         "orphan check of `conversation_id` skipped: raw.prism_conversations has not been loaded",
         "orphan check of `user_id` skipped: raw.prism_survey has not been loaded",
+        "consistency check against the conversation histories skipped: "
+        "raw.prism_conversations has not been loaded",
     )
 
 

@@ -15,6 +15,12 @@ from orchestration.prism.files import (
     STATED_PREF_KEYS,
 )
 
+# A location as the release writes it, with a non-ASCII country name (escaped by json.dumps).
+TURKIYE = (
+    "T\u00fcrkiye", "TUR", "Asia", "Western Asia", "T\u00fcrkiye", "Asia", "Western Asia", "TUR",
+    "Yes", "Middle East",
+)  # fmt: skip
+
 
 def survey_row(k: int, *, survey_only: bool = False) -> dict[str, Any]:
     shown = k != 1
@@ -40,7 +46,7 @@ def survey_row(k: int, *, survey_only: bool = False) -> dict[str, Any]:
         "study_locale": "uk",
         "religion": {key: "Prefer not to say" for key in IDENTITY_KEYS},
         "ethnicity": {key: "White" for key in IDENTITY_KEYS},
-        "location": {key: "T\u00fcrkiye" for key in LOCATION_KEYS},
+        "location": dict(zip(LOCATION_KEYS, TURKIYE, strict=True)),
         "lm_usecases": {key: (i % 2 if shown else None) for i, key in enumerate(LM_USECASE_KEYS)}
         | {"other_text": None},
         "stated_prefs": {key: 10 * i for i, key in enumerate(STATED_PREF_KEYS)}

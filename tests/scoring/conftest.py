@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scoring.fake_server import FakePerspectiveServer
+from tests.scoring.fake_perspective import FakePerspectiveServer
 from tests.scoring.support import fake_server
 
 

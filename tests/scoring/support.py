@@ -10,9 +10,9 @@ from pathlib import Path
 
 import duckdb
 
-from scoring.fake_server import FakeConfig, FakePerspectiveServer
 from scoring.pacing import RetryPolicy
 from scoring.runner import ScoringConfig
+from tests.scoring.fake_perspective import FakeConfig, FakePerspectiveServer
 
 API_KEY = "sk-test-7f3a9c2e1b"
 # Tests run at a high quota so they stay fast; the limiter logic is rate-independent.

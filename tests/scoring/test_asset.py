@@ -9,13 +9,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.assets.scoring import (
-    PerspectiveResource,
-    ScoringRunConfig,
-    build_scoring_schedule,
-    text_scores,
-)
-from orchestration.resources import PrismSourceResource, WarehouseResource
+from orchestration.assets.scoring import ScoringRunConfig, text_scores
+from orchestration.jobs import score_texts_job
+from orchestration.resources import PerspectiveResource, PrismSourceResource, WarehouseResource
+from orchestration.schedules import score_texts_hourly
 from tests.scoring.support import API_KEY, StagingText, english_texts, fake_server, make_warehouse
 
 
@@ -28,11 +25,11 @@ def resources(db: Path, url: str = "http://127.0.0.1:9", key: str | None = API_K
 
 
 def run_config(**fields: object) -> dg.RunConfig:
-    return dg.RunConfig(ops={"raw__text_scores": ScoringRunConfig(**fields)})
+    return dg.RunConfig(ops={text_scores.op.name: ScoringRunConfig(**fields)})
 
 
 def materialization(result: dg.ExecuteInProcessResult) -> dict:
-    (event,) = result.asset_materializations_for_node("raw__text_scores")
+    (event,) = result.asset_materializations_for_node(text_scores.op.name)
     return {k: v.value for k, v in event.metadata.items()}
 
 
@@ -129,12 +126,12 @@ def test_no_key_and_real_data_fails_with_advice(tmp_path: Path) -> None:
 
 
 def test_schedule_and_job_wire_up(tmp_path: Path) -> None:
-    job, schedule = build_scoring_schedule()
+    job, schedule = score_texts_job, score_texts_hourly
     db = make_warehouse(tmp_path / "w.duckdb", english_texts(1))
     defs = dg.Definitions(
         assets=[text_scores], jobs=[job], schedules=[schedule], resources=resources(db)
     )
-    job_def = defs.resolve_job_def("score_texts")
+    job_def = defs.resolve_job_def(job.name)
     assert {k.to_user_string() for k in job_def.asset_layer.executable_asset_keys} == {
         "raw/text_scores"
     }
@@ -143,3 +140,10 @@ def test_schedule_and_job_wire_up(tmp_path: Path) -> None:
     validated = dg.validate_run_config(job_def, request.run_config)
     assert validated["ops"]["raw__text_scores"]["config"]["run_window_minutes"] == 50.0
     assert text_scores.specs_by_key[dg.AssetKey(["raw", "text_scores"])].group_name == "scores"
+
+
+def test_resource_repr_hides_the_key() -> None:
+    resource = PerspectiveResource(api_key=API_KEY, api_url="http://127.0.0.1:9")
+    assert API_KEY not in repr(resource)
+    assert "127.0.0.1:9" in repr(resource)
+    assert resource.key() == API_KEY

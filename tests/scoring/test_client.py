@@ -12,7 +12,7 @@ import pytest
 from scoring.attributes import PAPER_ATTRIBUTES
 from scoring.client import PerspectiveClient
 from scoring.errors import RunAbortedError, TextRejectedError, TransientError
-from scoring.fake_server import FakePerspectiveServer
+from tests.scoring.fake_perspective import FakePerspectiveServer
 from tests.scoring.support import API_KEY, fake_server
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from scoring.fake_server import FakePerspectiveServer
+from tests.scoring.fake_perspective import FakePerspectiveServer
 from tests.scoring.support import API_KEY, english_texts, fake_server, make_warehouse
 
 N_TEXTS = 120

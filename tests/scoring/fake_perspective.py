@@ -23,7 +23,9 @@ observed in 2022); an unknown attribute has ``errorType: INVALID_REQUEST``; a te
 letters is detected as ``und`` (which then fails the language check, as observed); a quota
 rejection does not use up quota; a ``gone`` server (after the shutdown) answers 404 everywhere.
 
-Run it standalone with ``python -m scoring.fake_server --port 8089 --quota-per-minute 600``.
+It lives with the tests because only tests and benchmarks use it. Run it standalone from the
+repository root with ``python -m tests.scoring.fake_perspective --port 8089 --quota-per-minute
+600``.
 """
 
 from __future__ import annotations

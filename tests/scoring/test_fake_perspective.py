@@ -7,11 +7,12 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
-from scoring.fake_server import FakePerspectiveServer
+from tests.scoring.fake_perspective import FakePerspectiveServer
 from tests.scoring.support import API_KEY, fake_server
 
 ANALYZE = "/v1alpha1/comments:analyze"
@@ -210,7 +211,7 @@ def test_cli_serves_on_requested_port() -> None:
         [
             sys.executable,
             "-m",
-            "scoring.fake_server",
+            "tests.scoring.fake_perspective",
             "--port",
             str(port),
             "--api-key",
@@ -220,6 +221,8 @@ def test_cli_serves_on_requested_port() -> None:
         ],
         stdout=subprocess.PIPE,
         text=True,
+        # `tests` is a package of the repository, importable from its root.
+        cwd=Path(__file__).resolve().parents[2],
     )
     try:
         assert proc.stdout is not None

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .data import NestedData
-from .specs import CONVERSATION_TYPES, MODERATORS
+from orchestration.modeling.data import NestedData
+from orchestration.modeling.specs import CONVERSATION_TYPES, MODERATORS
 
 # The eight Perspective attributes scored per text (reasoning_nuance is derived).
 BASE_ATTRIBUTES: tuple[str, ...] = (

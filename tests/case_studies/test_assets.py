@@ -7,6 +7,7 @@ import pytest
 
 from orchestration.assets.case_studies import CASE_STUDY_ASSETS, GROUP
 from orchestration.definitions import defs
+from orchestration.jobs import case_studies_job, main_job
 
 OUTPUTS = ("model_rankings", "preference_variance", "jury_welfare")
 RAW = [dg.AssetKey(["raw", f"prism_{name}"]) for name in ("survey", "conversations", "utterances")]
@@ -48,3 +49,19 @@ def test_table_writers_hold_the_duckdb_pool_and_the_fits_do_not() -> None:
 def test_the_fits_carry_a_convergence_check(graph) -> None:
     checks = {c.name for c in graph.get(dg.AssetKey(["analysis", "bradley_terry_fits"])).check_keys}
     assert checks == {"convergence"}
+
+
+def _job_keys(name: str) -> set[dg.AssetKey]:
+    return set(defs.resolve_job_def(name).asset_layer.executable_asset_keys)
+
+
+def test_the_paper_job_leaves_the_case_studies_to_their_own_job(graph) -> None:
+    case_studies = {a.key for a in CASE_STUDY_ASSETS}
+    main = _job_keys(main_job.name)
+    own = _job_keys(case_studies_job.name)
+    assert not case_studies & main
+    assert case_studies <= own
+    # Their own job rebuilds what they read, from the raw tables up, and no paper fit.
+    assert set(RAW) <= own
+    assert dg.AssetKey(["marts", "fct_battles"]) in own
+    assert not {key for key in own if graph.get(key).group_name == "analysis"}

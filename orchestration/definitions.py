@@ -15,11 +15,13 @@ from orchestration.assets.dbt import DBT_ASSETS
 from orchestration.assets.ingest import INGEST_ASSETS
 from orchestration.assets.scoring import GROUP as SCORES_GROUP
 from orchestration.assets.scoring import text_scores
+from orchestration.assets.topics import TOPIC_ASSETS
 from orchestration.dbt_project import DBT_PROJECT
 from orchestration.jobs import JOBS
 from orchestration.resources import (
     PrismSourceResource,
     StanSettings,
+    TopicSettings,
     WarehouseResource,
     perspective_resource,
 )
@@ -55,6 +57,7 @@ defs = dg.Definitions(
         *DBT_ASSETS,
         *ANALYSIS_ASSETS,
         *CASE_STUDY_ASSETS,
+        *TOPIC_ASSETS,
     ],
     jobs=JOBS,
     schedules=SCHEDULES,
@@ -75,5 +78,6 @@ defs = dg.Definitions(
         "stan_settings": StanSettings(
             profile=settings.fit_profile(), engine=settings.stan_engine()
         ),
+        "topic_settings": TopicSettings(embedder=settings.topic_embedder()),
     },
 )

@@ -40,6 +40,7 @@ MART_DEPS = [
         "fct_participant_model_ratings",
         "dim_participants",
         "fct_responses",
+        "fct_opening_prompts",
     )
 ]
 
@@ -52,13 +53,13 @@ def inputs_dir() -> Path:
     return case_studies_dir() / "inputs"
 
 
-def _markdown_image(path: Path, caption: str) -> dg.MetadataValue:
+def markdown_image(path: Path, caption: str) -> dg.MetadataValue:
     # Embedded so the UI shows the plot without serving files from data/.
     encoded = base64.b64encode(path.read_bytes()).decode("ascii")
     return dg.MetadataValue.md(f"![{caption}](data:image/png;base64,{encoded})")
 
 
-def _write_tables(warehouse: WarehouseResource, tables: dict[str, pd.DataFrame]) -> None:
+def write_tables(warehouse: WarehouseResource, tables: dict[str, pd.DataFrame]) -> None:
     with warehouse.connect() as con:
         con.execute("create schema if not exists analysis")
         for name, frame in tables.items():
@@ -173,7 +174,7 @@ def model_rankings(warehouse: WarehouseResource) -> dg.MaterializeResult:
     table = rankings.assemble(
         bt, rankings.centrality_rankings(counts, groups, models), counts, groups, models
     ).assign(dataset_source=source)
-    _write_tables(
+    write_tables(
         warehouse,
         {"model_rankings": table, "ranking_diagnostics": diagnostics.assign(dataset_source=source)},
     )
@@ -190,7 +191,7 @@ def model_rankings(warehouse: WarehouseResource) -> dg.MaterializeResult:
                     index=False, floatfmt=".3f"
                 )
             ),
-            "plot": _markdown_image(plot, "model rankings by group"),
+            "plot": markdown_image(plot, "model rankings by group"),
         }
     )
 
@@ -209,7 +210,7 @@ def preference_variance(warehouse: WarehouseResource) -> dg.MaterializeResult:
     table = variance.decompose(responses, PARTICIPANT_GROUPINGS).assign(
         dataset_source=_dataset_source(responses)
     )
-    _write_tables(warehouse, {"preference_variance": table})
+    write_tables(warehouse, {"preference_variance": table})
     return dg.MaterializeResult(
         metadata={
             "rows": len(table),
@@ -233,7 +234,7 @@ def jury_welfare(warehouse: WarehouseResource) -> dg.MaterializeResult:
     source = _dataset_source(participants)
     draws = jury.simulate(ratings, participants).assign(dataset_source=source)
     summary = jury.summarise(draws).assign(dataset_source=source)
-    _write_tables(warehouse, {"jury_welfare": summary, "jury_welfare_draws": draws})
+    write_tables(warehouse, {"jury_welfare": summary, "jury_welfare_draws": draws})
     plot = welfare_plot(summary, case_studies_dir() / "jury_welfare.png")
     everyone = summary[summary["population"] == "everyone"]
     return dg.MaterializeResult(
@@ -247,7 +248,7 @@ def jury_welfare(warehouse: WarehouseResource) -> dg.MaterializeResult:
                     ["country", "jury", "mean_score", "veto_share", "choice_rate"]
                 ].to_markdown(index=False, floatfmt=".3f")
             ),
-            "plot": _markdown_image(plot, "jury welfare"),
+            "plot": markdown_image(plot, "jury welfare"),
         }
     )
 

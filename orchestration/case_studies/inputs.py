@@ -28,6 +28,7 @@ QUERIES: dict[str, str] = {
         "select user_id, gender, age, ethnicity_simplified, dataset_source "
         "from marts.dim_participants order by user_id"
     ),
+    "opening_prompts": "select * from marts.fct_opening_prompts order by conversation_id",
     "opening_responses": (
         "select r.utterance_id, r.interaction_id, r.user_id, r.model_name, r.conversation_type, "
         "r.score, r.dataset_source, "

@@ -88,3 +88,33 @@ def _save(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=150)
     return path
+
+
+def topic_effects_plot(regressions: pd.DataFrame, summary: pd.DataFrame, path: Path) -> Path:
+    """Heat map of every topic's coefficients (percentage points), topics by size; a dot marks a
+    clustered p below the threshold, a ring one that only PRISM's HC1 errors call significant."""
+    terms = [t for t in dict.fromkeys(regressions["term"]) if t != "intercept"]
+    topics = summary[summary["topic_id"] >= 0].sort_values("topic_id")
+    keyed = regressions.set_index(["topic_id", "term"])
+    values = np.full((len(topics), len(terms)), np.nan)
+    fig = Figure(figsize=(0.3 * len(terms) + 5, 0.35 * len(topics) + 3))
+    ax = fig.add_subplot()
+    for i, topic_id in enumerate(topics["topic_id"]):
+        for j, term in enumerate(terms):
+            if (topic_id, term) not in keyed.index:
+                continue
+            row = keyed.loc[(topic_id, term)]
+            values[i, j] = 100 * row["estimate"]
+            if row["is_significant"]:
+                ax.plot(j, i, "k.", markersize=4)
+            elif row["is_significant_hc1"]:
+                ax.plot(j, i, "o", markersize=4, markerfacecolor="none", color="0.3")
+    limit = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+    image = ax.imshow(values, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_xticks(range(len(terms)), terms, rotation=60, ha="right", fontsize=6)
+    labels = [f"{t} (n={n})" for t, n in zip(topics["topic"], topics["size"], strict=True)]
+    ax.set_yticks(range(len(topics)), labels, fontsize=7)
+    ax.set_title("Who opens which topic: LPM coefficients; dot = clustered p below threshold")
+    fig.colorbar(image, ax=ax, label="percentage points vs the reference level")
+    fig.tight_layout()
+    return _save(fig, path)

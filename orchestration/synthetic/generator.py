@@ -30,6 +30,7 @@ from .structure import Scale, Structure, build_structure
 from .survey import Participants, draw_participants, survey_rows
 from .texts import FOREIGN_LANGUAGES, TextFactory
 from .timeline import build_timeline, format_times
+from .topics import NO_TOPIC, plant_topics
 from .truth import ATTRIBUTES, GROUP_ATTRIBUTES, MODERATORS, Truth, load_truth
 from .writer import EMPTY_TEXT, write_json, write_jsonl, write_perspective_scores
 
@@ -44,7 +45,19 @@ FILES = (
     "MANIFEST.json",
 )
 # Independent random streams, so changing one part of the truth (say B) changes nothing else.
-STREAMS = ("structure", "survey", "plan", "time", "text", "models", "attributes", "scores", "meta")
+# A new stream goes at the end: SeedSequence children are numbered, so the others stay the same.
+STREAMS = (
+    "structure",
+    "survey",
+    "plan",
+    "time",
+    "text",
+    "models",
+    "attributes",
+    "scores",
+    "meta",
+    "topics",
+)
 
 P_PROMPT_IN_LOCAL_LANGUAGE = 0.9
 P_ANSWER_IN_PROMPT_LANGUAGE = 0.45
@@ -407,6 +420,7 @@ def generate(
     timeline = build_timeline(st.conv_user, st.n_users, rngs["time"])
     factory = TextFactory(rngs["text"])
     texts = _draw_texts(st, plan.language, factory, rngs["text"])
+    planted_topics = _plant_topics(planted, st, parts, texts, rngs["topics"])
 
     # Prompt attributes; the opening prompt drives mirroring and the toxicity interaction.
     prompt_vals = prompt_attributes(st.n_interactions, rngs["attributes"])
@@ -418,9 +432,12 @@ def generate(
     counts = _write_release(
         paths, st, parts, plan, timeline, factory, texts, prompt_vals, dialogues, rngs, nan_token
     )
-    write_json(
-        paths["truth.json"], _truth_document(planted, scale, seed, st, parts, rater, texts.empty)
-    )
+    document = _truth_document(planted, scale, seed, st, parts, rater, texts.empty)
+    if planted_topics is not None:
+        document["topics"]["conversation_topics"] = {
+            f"c{c}": str(topic) for c, topic in enumerate(planted_topics.tolist())
+        }
+    write_json(paths["truth.json"], document)
     revision = f"synthetic:{scale}:seed={seed}"
     write_json(
         paths["MANIFEST.json"],
@@ -437,6 +454,20 @@ def generate(
         },
     )
     return GenerationReport(out_dir, scale, seed, planted.preset, paths, counts, revision)
+
+
+def _plant_topics(
+    planted: Truth, st: Structure, parts: Participants, texts: Texts, rng: np.random.Generator
+) -> np.ndarray | None:
+    """Rewrite topical opening prompts in place; each conversation's planted topic, or None."""
+    if planted.topics is None:
+        return None
+    topics, prompts = plant_topics(planted.topics, parts, st.conv_user, rng)
+    opening = np.r_[0, np.cumsum(st.conv_turns)[:-1]]
+    topical = topics != NO_TOPIC
+    texts.prompts[opening[topical]] = np.array(prompts, dtype=object)[topical]
+    texts.prompt_lang[opening[topical]] = "en"
+    return topics
 
 
 def _identical_pairs(

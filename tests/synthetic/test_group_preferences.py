@@ -26,9 +26,15 @@ def opening_scores(directory: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
-    base = tmp_path_factory.mktemp("recovery")
+    base = tmp_path_factory.mktemp("topics_only")
     planted = tmp_path_factory.mktemp("preferences")
-    generate(base, scale="small", seed=5, truth="recovery")
+    # The same truth without its group x model effects: the same texts (planted topics change
+    # opening prompts, and with them prompt attributes and scores), so only the effects differ.
+    without = preferences_truth()
+    without.score.group_model = {}
+    truth_path = base / "truth_without_group_model.json"
+    truth_path.write_text(json.dumps(without.to_json_dict()))
+    generate(base, scale="small", seed=5, truth=truth_path)
     generate(planted, scale="small", seed=5, truth="preferences")
     return opening_scores(base), opening_scores(planted)
 

@@ -1,0 +1,108 @@
+"""PRISM's dialogue-diversity study as assets: topics of opening prompts, and who opens which.
+
+``analysis/opening_topics`` embeds and clusters the prompts exported by
+``analysis/case_study_inputs`` (no DuckDB held while UMAP runs), then writes its tables in the
+writer pool; ``analysis/topic_regressions`` reads them back from Parquet. The library code is
+``orchestration.case_studies.topics`` and ``topic_regressions``.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+
+from orchestration.assets.case_studies import (
+    GROUP,
+    INPUTS_KEY,
+    markdown_image,
+    write_tables,
+    case_studies_dir,
+    inputs_dir,
+)
+from orchestration.case_studies.inputs import read_input
+from orchestration.case_studies.plots import topic_effects_plot
+from orchestration.case_studies.topic_regressions import topic_regressions as fit_regressions
+from orchestration.case_studies.topics import find_topics
+from orchestration.resources import TopicSettings, WarehouseResource
+
+TOPICS_KEY = dg.AssetKey(["analysis", "opening_topics"])
+
+
+def _source(frame: pd.DataFrame) -> str:
+    return ", ".join(sorted(frame["dataset_source"].dropna().unique()))
+
+
+@dg.asset(
+    key=TOPICS_KEY,
+    group_name=GROUP,
+    deps=[INPUTS_KEY],
+    pool="duckdb_writer",
+    automation_condition=dg.AutomationCondition.eager(),
+    kinds={"duckdb"},
+)
+def opening_topics(
+    warehouse: WarehouseResource, topic_settings: TopicSettings
+) -> dg.MaterializeResult:
+    """Each conversation's opening-prompt topic, and each topic's size, words and examples."""
+    prompts = read_input(inputs_dir(), "opening_prompts")
+    params = topic_settings.parameters()
+    topics = find_topics(prompts, params, cache_dir=case_studies_dir() / "embeddings")
+    source = _source(prompts)
+    assignments = topics.assignments.assign(embedder=params.embedder, dataset_source=source)
+    summary = topics.summary.assign(embedder=params.embedder, dataset_source=source)
+    directory = case_studies_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    assignments.to_parquet(directory / "opening_topics.parquet", index=False)
+    summary.to_parquet(directory / "topic_summary.parquet", index=False)
+    write_tables(warehouse, {"opening_topics": assignments, "topic_summary": summary})
+    outliers = summary.loc[summary["topic_id"] == -1, "size"].sum()
+    return dg.MaterializeResult(
+        metadata={
+            "topics": int((summary["topic_id"] >= 0).sum()),
+            "outliers": int(outliers),
+            "outlier_share": float(outliers / len(assignments)),
+            "parameters": dg.MetadataValue.json(params.as_row()),
+            "dataset_source": source,
+            "summary": dg.MetadataValue.md(
+                summary[["topic_id", "size", "top_terms"]].to_markdown(index=False)
+            ),
+        }
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["analysis", "topic_regressions"]),
+    group_name=GROUP,
+    deps=[INPUTS_KEY, TOPICS_KEY],
+    pool="duckdb_writer",
+    automation_condition=dg.AutomationCondition.eager(),
+    kinds={"duckdb"},
+)
+def topic_regressions(
+    warehouse: WarehouseResource, topic_settings: TopicSettings
+) -> dg.MaterializeResult:
+    """Per topic, a linear probability model of opening it on demographics and context."""
+    prompts = read_input(inputs_dir(), "opening_prompts")
+    assignments = pd.read_parquet(case_studies_dir() / "opening_topics.parquet")
+    summary = pd.read_parquet(case_studies_dir() / "topic_summary.parquet")
+    table = fit_regressions(
+        assignments[["conversation_id", "topic_id", "topic"]], prompts, topic_settings.alpha
+    ).assign(dataset_source=_source(prompts))
+    write_tables(warehouse, {"topic_regressions": table})
+    plot = topic_effects_plot(table, summary, case_studies_dir() / "topic_regressions.png")
+    slopes = table[table["term"] != "intercept"]
+    demographic = slopes[~slopes["term"].str.startswith("conversation_type[")]
+    return dg.MaterializeResult(
+        metadata={
+            "rows": len(table),
+            "alpha": topic_settings.alpha,
+            "significant_clustered": int(slopes["is_significant"].sum()),
+            "significant_hc1": int(slopes["is_significant_hc1"].sum()),
+            "demographic_significant_clustered": int(demographic["is_significant"].sum()),
+            "demographic_terms": len(demographic),
+            "plot": markdown_image(plot, "topic regressions"),
+        }
+    )
+
+
+TOPIC_ASSETS = [opening_topics, topic_regressions]

@@ -1,0 +1,87 @@
+"""The topic study's pieces on hand-made data: the offline embedding, c-TF-IDF names, the
+regressions' design and their two kinds of standard errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from orchestration.case_studies.embeddings import embed, md5, tfidf_embed
+from orchestration.case_studies.topic_regressions import design_matrix, fit_topic
+from orchestration.case_studies.topics import OUTLIER, class_tfidf
+
+
+def test_tfidf_vectors_are_unit_length_and_stop_words_alone_have_none() -> None:
+    texts = [f"garden roses compost {k}" for k in range(10)] + ["why not?"]
+    texts += [f"ballot voting senator {k}" for k in range(10)]
+    vectors = tfidf_embed(texts)
+    norms = np.linalg.norm(vectors, axis=1)
+    assert norms[10] == 0
+    assert np.allclose(np.delete(norms, 10), 1)
+    # Same-topic prompts are closer to each other than to the other topic's.
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[11]
+
+
+def test_unknown_embedder_is_refused_by_name(tmp_path) -> None:
+    with pytest.raises(ValueError, match="unknown topic embedder 'word2vec'"):
+        embed(["a b"], "word2vec", cache_dir=tmp_path)
+
+
+def test_md5_matches_duckdb() -> None:
+    import duckdb
+
+    text = "Où est la bibliothèque?"
+    with duckdb.connect() as con:
+        assert md5(text) == con.execute("select md5(?)", [text]).fetchall()[0][0]
+
+
+def test_class_tfidf_names_a_topic_by_its_own_words() -> None:
+    texts = pd.Series(["tomatoes garden soil", "garden compost", "ballot voting", "voting polls"])
+    labels = np.array([0, 0, 1, OUTLIER])
+    terms = class_tfidf(texts, labels, top=2)
+    assert set(terms) == {0, 1}
+    assert terms[0][0] == "garden"
+    # "voting" is shared with the outliers, so the word only topic 1 has comes first.
+    assert terms[1][0] == "ballot"
+
+
+def _frame(n_users: int, per_user: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    users = np.repeat(np.arange(n_users), per_user)
+    gender = np.where(np.arange(n_users) % 2 == 0, "Female", "Male")[users]
+    return pd.DataFrame(
+        {
+            "user_id": [f"user{u}" for u in users],
+            "gender": gender,
+            "age": rng.choice(["18-24 years old", "65+ years old"], n_users)[users],
+            "special_region": "US",
+            "ethnicity_simplified": "White",
+            "religion_simplified": "No Affiliation",
+            "conversation_type": rng.choice(["unguided", "values guided"], len(users)),
+        }
+    )
+
+
+def test_design_drops_prism_reference_levels() -> None:
+    design = design_matrix(_frame(10, 2, seed=0))
+    assert list(design.columns) == [
+        "intercept",
+        "gender[Female]",
+        "age[65+ years old]",
+        "conversation_type[values guided]",
+    ]
+
+
+def test_clustered_errors_see_what_hc1_misses() -> None:
+    # Each participant always or never opens the topic: 20 independent answers, not 200, so
+    # the clustered error must be about sqrt(10) times the HC1 one.
+    frame = _frame(20, 10, seed=1)
+    rng = np.random.default_rng(2)
+    opens = rng.random(20) < np.where(np.arange(20) % 2 == 0, 0.6, 0.3)
+    outcome = opens[np.repeat(np.arange(20), 10)].astype(float)
+    clusters = pd.factorize(frame["user_id"])[0]
+    table = fit_topic(outcome, design_matrix(frame), clusters).set_index("term")
+    ratio = table.loc["gender[Female]", "se_clustered"] / table.loc["gender[Female]", "se_hc1"]
+    assert 2.0 < ratio < 4.5
+    assert table.loc["gender[Female]", "p_clustered"] > table.loc["gender[Female]", "p_hc1"]

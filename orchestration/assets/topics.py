@@ -14,10 +14,10 @@ import pandas as pd
 from orchestration.assets.case_studies import (
     GROUP,
     INPUTS_KEY,
-    markdown_image,
-    write_tables,
     case_studies_dir,
     inputs_dir,
+    markdown_image,
+    write_tables,
 )
 from orchestration.case_studies.inputs import read_input
 from orchestration.case_studies.plots import topic_effects_plot

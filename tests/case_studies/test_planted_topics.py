@@ -1,0 +1,71 @@
+"""End to end on the small synthetic twin: the topics planted in opening prompts are found
+through the mart, and the planted demographic effects on who opens them come out of the topic
+regressions with the right sign and significant (slow: a dbt build, then UMAP)."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from orchestration.case_studies.inputs import export_inputs, read_input
+from orchestration.case_studies.topic_regressions import topic_regressions
+from orchestration.case_studies.topics import TopicParameters, Topics, find_topics
+from orchestration.synthetic import generate
+from orchestration.synthetic.truth import PLANTED_TOPICS
+from tests.dbt.conftest import build_warehouse
+
+pytestmark = pytest.mark.slow
+
+# The small scale has about 320 conversations, 15-90 per planted topic: PRISM's 80 would
+# leave most topics unclustered.
+SMALL_MIN_CLUSTER_SIZE = 10
+
+
+@pytest.fixture(scope="module")
+def found(tmp_path_factory: pytest.TempPathFactory) -> tuple[Topics, pd.DataFrame, dict]:
+    prism = tmp_path_factory.mktemp("prism_topics")
+    generate(prism, scale="small", seed=0, truth="preferences")
+    built = build_warehouse(prism, tmp_path_factory.mktemp("dbt_topics"), "topics:seed=0")
+    directory = tmp_path_factory.mktemp("inputs_topics")
+    with duckdb.connect(str(built.db_path), read_only=True) as con:
+        export_inputs(con, directory)
+    prompts = read_input(directory, "opening_prompts")
+    params = TopicParameters(min_cluster_size=SMALL_MIN_CLUSTER_SIZE)
+    topics = find_topics(prompts, params, cache_dir=tmp_path_factory.mktemp("embeddings"))
+    planted = json.loads((prism / "truth.json").read_text())["topics"]["conversation_topics"]
+    return topics, prompts, planted
+
+
+def _found_topic(topics: Topics, planted: dict, name: str) -> int:
+    """The found topic holding most of the conversations planted on `name`."""
+    frame = topics.assignments.assign(planted=topics.assignments["conversation_id"].map(planted))
+    return int(frame.loc[frame["planted"] == name, "topic_id"].mode()[0])
+
+
+def test_planted_topics_are_found(found) -> None:
+    topics, _, planted = found
+    frame = topics.assignments
+    ari = adjusted_rand_score(frame["conversation_id"].map(planted), frame["topic_id"])
+    assert ari >= 0.7
+    # Each planted topic gets a topic of its own, named by its own words.
+    ids = {name: _found_topic(topics, planted, name) for name in PLANTED_TOPICS.vocabulary}
+    assert len(set(ids.values())) == len(ids)
+    summary = topics.summary.set_index("topic_id")
+    for name, topic_id in ids.items():
+        first_term = summary.loc[topic_id, "top_terms"].split(", ")[0]
+        assert first_term in PLANTED_TOPICS.vocabulary[name].split(), name
+
+
+def test_planted_effects_come_out_of_the_regressions(found) -> None:
+    topics, prompts, planted = found
+    table = topic_regressions(topics.assignments, prompts).set_index(["topic_id", "term"])
+    for attribute, levels in PLANTED_TOPICS.effects.items():
+        for level, by_topic in levels.items():
+            for name, effect in by_topic.items():
+                row = table.loc[(_found_topic(topics, planted, name), f"{attribute}[{level}]")]
+                assert (row["estimate"] > 0) == (effect > 0), (name, level)
+                assert row["p_clustered"] < 0.01, (name, level)

@@ -166,7 +166,8 @@ class TopicSettings(dg.ConfigurableResource):
 
     ``embedder`` is ``tfidf`` (offline) or ``sentence-transformers`` (``PRISM_TOPIC_EMBEDDER``);
     the UMAP and HDBSCAN fields are ``clustering.py``'s; ``alpha`` is the significance threshold
-    of the topic regressions. Set any of them in the launchpad's resource config.
+    of the topic regressions, and a term held by fewer than ``min_participants`` participants is
+    never called significant. Set any of them in the launchpad's resource config.
     """
 
     embedder: str = "tfidf"
@@ -178,6 +179,7 @@ class TopicSettings(dg.ConfigurableResource):
     min_cluster_size: int = 80
     cluster_selection_method: str = "eom"
     alpha: float = 0.01
+    min_participants: int = 20
 
     def parameters(self) -> TopicParameters:
         return TopicParameters(

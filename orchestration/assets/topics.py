@@ -86,7 +86,10 @@ def topic_regressions(
     assignments = pd.read_parquet(case_studies_dir() / "opening_topics.parquet")
     summary = pd.read_parquet(case_studies_dir() / "topic_summary.parquet")
     table = fit_regressions(
-        assignments[["conversation_id", "topic_id", "topic"]], prompts, topic_settings.alpha
+        assignments[["conversation_id", "topic_id", "topic"]],
+        prompts,
+        alpha=topic_settings.alpha,
+        min_participants=topic_settings.min_participants,
     ).assign(dataset_source=_source(prompts))
     write_tables(warehouse, {"topic_regressions": table})
     plot = topic_effects_plot(table, summary, case_studies_dir() / "topic_regressions.png")
@@ -96,6 +99,7 @@ def topic_regressions(
         metadata={
             "rows": len(table),
             "alpha": topic_settings.alpha,
+            "min_participants": topic_settings.min_participants,
             "significant_clustered": int(slopes["is_significant"].sum()),
             "significant_hc1": int(slopes["is_significant_hc1"].sum()),
             "demographic_significant_clustered": int(demographic["is_significant"].sum()),

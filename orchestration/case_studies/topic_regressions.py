@@ -35,6 +35,11 @@ REFERENCE_LEVELS: dict[str, str] = {
     "conversation_type": "unguided",
 }
 ALPHA = 0.01
+# A clustered error needs many clusters: for a level held by two participants it rests on two
+# residual sums and can be near zero (on full-scale synthetic data, a two-participant region got
+# p = 1e-22 clustered against 0.29 HC1). Such terms are never called significant; PRISM drops
+# groups under 20 participants elsewhere in its analyses (notebook 05).
+MIN_PARTICIPANTS = 20
 
 
 def design_matrix(
@@ -77,7 +82,10 @@ def fit_topic(outcome: np.ndarray, design: pd.DataFrame, clusters: np.ndarray) -
 
 
 def topic_regressions(
-    assignments: pd.DataFrame, prompts: pd.DataFrame, alpha: float = ALPHA
+    assignments: pd.DataFrame,
+    prompts: pd.DataFrame,
+    alpha: float = ALPHA,
+    min_participants: int = MIN_PARTICIPANTS,
 ) -> pd.DataFrame:
     """Every topic's regression on all conversations (outliers count as 0 in each)."""
     frame = prompts.merge(assignments, on="conversation_id", how="inner", validate="1:1")
@@ -98,9 +106,10 @@ def topic_regressions(
     # Participants behind each dummy: a level held by a handful of participants has a clustered
     # error resting on that handful, so its p-value is not to be trusted (small samples).
     behind = {term: frame.loc[design[term] == 1, "user_id"].nunique() for term in design.columns}
+    n_behind = out["term"].map(behind).astype(int)
     return out.assign(
-        n_participants_term=out["term"].map(behind).astype(int),
-        is_significant=out["p_clustered"] < alpha,
+        n_participants_term=n_behind,
+        is_significant=(out["p_clustered"] < alpha) & (n_behind >= min_participants),
         is_significant_hc1=out["p_hc1"] < alpha,
         n_conversations=len(frame),
         n_participants=int(clusters.max() + 1),

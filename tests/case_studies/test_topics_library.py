@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from orchestration.case_studies.embeddings import embed, md5, tfidf_embed
-from orchestration.case_studies.topic_regressions import design_matrix, fit_topic
+from orchestration.case_studies.topic_regressions import design_matrix, fit_topic, topic_regressions
 from orchestration.case_studies.topics import OUTLIER, class_tfidf
 
 
@@ -85,3 +85,25 @@ def test_clustered_errors_see_what_hc1_misses() -> None:
     ratio = table.loc["gender[Female]", "se_clustered"] / table.loc["gender[Female]", "se_hc1"]
     assert 2.0 < ratio < 4.5
     assert table.loc["gender[Female]", "p_clustered"] > table.loc["gender[Female]", "p_hc1"]
+
+
+def test_a_term_held_by_few_participants_is_never_significant() -> None:
+    # Two participants from Oceania always open topic 0; nobody else ever does.
+    frame = _frame(40, 5, seed=3)
+    rare = frame["user_id"].isin(["user0", "user1"])
+    frame["special_region"] = np.where(rare, "Oceania", "US")
+    frame["conversation_id"] = [f"c{k}" for k in range(len(frame))]
+    assignments = pd.DataFrame(
+        {
+            "conversation_id": frame["conversation_id"],
+            "topic_id": np.where(rare, 0, OUTLIER),
+            "topic": np.where(rare, "0: t", "outliers"),
+        }
+    )
+    table = topic_regressions(assignments, frame).set_index("term")
+    row = table.loc["region[Oceania]"]
+    assert row["n_participants_term"] == 2
+    assert row["estimate"] == pytest.approx(1.0)
+    assert row["p_hc1"] < 0.01
+    assert not row["is_significant"]
+    assert row["is_significant_hc1"]

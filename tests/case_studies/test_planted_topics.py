@@ -5,15 +5,21 @@ regressions with the right sign and significant (slow: a dbt build, then UMAP)."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from orchestration.assets.case_studies import case_study_inputs
+from orchestration.assets.topics import opening_topics
+from orchestration.assets.topics import topic_regressions as topic_regressions_asset
 from orchestration.case_studies.inputs import export_inputs, read_input
 from orchestration.case_studies.topic_regressions import topic_regressions
 from orchestration.case_studies.topics import TopicParameters, Topics, find_topics
+from orchestration.resources import TopicSettings, WarehouseResource
 from orchestration.synthetic import generate
 from orchestration.synthetic.truth import PLANTED_TOPICS
 from tests.dbt.conftest import build_warehouse
@@ -26,12 +32,21 @@ SMALL_MIN_CLUSTER_SIZE = 10
 
 
 @pytest.fixture(scope="module")
-def found(tmp_path_factory: pytest.TempPathFactory) -> tuple[Topics, pd.DataFrame, dict]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The small `preferences` twin and the warehouse dbt built from it."""
     prism = tmp_path_factory.mktemp("prism_topics")
     generate(prism, scale="small", seed=0, truth="preferences")
-    built = build_warehouse(prism, tmp_path_factory.mktemp("dbt_topics"), "topics:seed=0")
+    warehouse = build_warehouse(prism, tmp_path_factory.mktemp("dbt_topics"), "topics:seed=0")
+    return prism, warehouse.db_path
+
+
+@pytest.fixture(scope="module")
+def found(
+    built: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Topics, pd.DataFrame, dict]:
+    prism, db_path = built
     directory = tmp_path_factory.mktemp("inputs_topics")
-    with duckdb.connect(str(built.db_path), read_only=True) as con:
+    with duckdb.connect(str(db_path), read_only=True) as con:
         export_inputs(con, directory)
     prompts = read_input(directory, "opening_prompts")
     params = TopicParameters(min_cluster_size=SMALL_MIN_CLUSTER_SIZE)
@@ -69,3 +84,32 @@ def test_planted_effects_come_out_of_the_regressions(found) -> None:
                 row = table.loc[(_found_topic(topics, planted, name), f"{attribute}[{level}]")]
                 assert (row["estimate"] > 0) == (effect > 0), (name, level)
                 assert row["p_clustered"] < 0.01, (name, level)
+
+
+def test_the_assets_write_the_analysis_tables(
+    built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, db_path = built
+    monkeypatch.setenv("PRISM_DATA_DIR", str(tmp_path))
+    result = dg.materialize(
+        [case_study_inputs, opening_topics, topic_regressions_asset],
+        resources={
+            "warehouse": WarehouseResource(path=str(db_path)),
+            "topic_settings": TopicSettings(min_cluster_size=SMALL_MIN_CLUSTER_SIZE),
+        },
+    )
+    assert result.success
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        conversations = con.execute("select count(*) from marts.fct_opening_prompts").fetchall()
+        assigned = con.execute("select count(*) from analysis.opening_topics").fetchall()
+        topics = con.execute(
+            "select count(*) from analysis.topic_summary where topic_id >= 0"
+        ).fetchall()
+        significant = con.execute(
+            "select count(*) from analysis.topic_regressions where is_significant"
+        ).fetchall()
+    assert assigned == conversations
+    assert topics[0][0] >= len(PLANTED_TOPICS.vocabulary)
+    assert significant[0][0] > 0
+    metadata = result.asset_materializations_for_node("analysis__topic_regressions")[0].metadata
+    assert metadata["plot"].value.startswith("![topic regressions](data:image/png;base64,")

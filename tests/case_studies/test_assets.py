@@ -6,6 +6,7 @@ import dagster as dg
 import pytest
 
 from orchestration.assets.case_studies import CASE_STUDY_ASSETS, GROUP
+from orchestration.assets.topics import TOPIC_ASSETS
 from orchestration.definitions import defs
 from orchestration.jobs import case_studies_job, main_job
 
@@ -56,7 +57,7 @@ def _job_keys(name: str) -> set[dg.AssetKey]:
 
 
 def test_the_paper_job_leaves_the_case_studies_to_their_own_job(graph) -> None:
-    case_studies = {a.key for a in CASE_STUDY_ASSETS}
+    case_studies = {a.key for a in [*CASE_STUDY_ASSETS, *TOPIC_ASSETS]}
     main = _job_keys(main_job.name)
     own = _job_keys(case_studies_job.name)
     assert not case_studies & main
@@ -65,3 +66,12 @@ def test_the_paper_job_leaves_the_case_studies_to_their_own_job(graph) -> None:
     assert set(RAW) <= own
     assert dg.AssetKey(["marts", "fct_battles"]) in own
     assert not {key for key in own if graph.get(key).group_name == "analysis"}
+
+
+def test_topic_outputs_descend_from_the_opening_prompts_mart(graph) -> None:
+    for asset in TOPIC_ASSETS:
+        assert graph.get(asset.key).group_name == GROUP
+        assert asset.op.pool == "duckdb_writer"
+        parents = ancestors(graph, asset.key)
+        assert set(RAW) <= parents
+        assert dg.AssetKey(["marts", "fct_opening_prompts"]) in parents

@@ -136,13 +136,14 @@ def summary_lines(
     return lines
 
 
+# Each line fits 80 columns, the width rich assumes when the output is not a terminal.
 CASE_STUDY_TABLES = (
-    ("analysis.model_rankings", "the 21 LLMs ranked overall and within each group"),
+    ("analysis.model_rankings", "the LLMs ranked overall and within groups"),
     ("analysis.ranking_diagnostics", "each Bradley-Terry fit's convergence checks"),
-    ("analysis.preference_variance", "preference variation by individual, group, context"),
+    ("analysis.preference_variance", "preference variance: people, groups, contexts"),
     ("analysis.jury_welfare", "welfare of the model each jury picks"),
-    ("analysis.topic_summary", "the topics of opening prompts, their words and examples"),
-    ("analysis.topic_regressions", "who opens which topic: clustered and HC1 errors"),
+    ("analysis.topic_summary", "topics of opening prompts: words, examples"),
+    ("analysis.topic_regressions", "who opens which topic (clustered, HC1 errors)"),
 )
 
 

@@ -22,8 +22,8 @@ DOCS_PORT ?= 8081
 	test test-fast bench ui docs synthetic lint
 
 help:
-	@echo "make run        the main job: PRISM (or synthetic) -> scores -> marts -> Stan fits -> comparison with the paper"
-	@echo "make case-studies  PRISM's own case studies (rankings, juries, topics); not part of make run"
+	@echo "make run        the main job: PRISM (or synthetic) -> scores -> marts -> Stan fits -> comparison with the paper, and PRISM's case studies"
+	@echo "make case-studies  PRISM's own case studies alone (rankings, juries, topics), without the paper's fits"
 	@echo "make test       the test suite (what .ci/run calls); installs chromium and g++ when missing"
 	@echo "make bench      the benchmarks, written to tests/benchmarks/results.md"
 	@echo "make ui         the Dagster UI on 127.0.0.1:$(UI_PORT)"
@@ -61,7 +61,7 @@ system-packages-stan: $(STAMP)
 run: manifest dagster-home system-packages-stan
 	$(BIN)/python -m orchestration.run
 
-# A job of its own, so `make run` does not pay for the case studies; it builds what they read.
+# The case studies alone (they are in `make run` too); it builds what they read, not the paper's fits.
 case-studies: manifest dagster-home system-packages-stan
 	$(BIN)/python -m orchestration.run --job case_studies_job
 

@@ -1,4 +1,4 @@
-"""The jobs of the code location: the paper (``make run``), PRISM's case studies
+"""The jobs of the code location: everything (``make run``), PRISM's case studies alone
 (``make case-studies``), and scoring alone.
 
 Other modules refer to a job through its definition here (``main_job.name``), never by a
@@ -14,14 +14,16 @@ from orchestration.assets.scoring import SCORES_KEY
 
 CASE_STUDIES = dg.AssetSelection.groups(CASE_STUDIES_GROUP)
 
-# The case studies sample eight Bradley-Terry fits and embed every opening prompt; kept out of
-# the paper's job so `make run` pays only for the paper. Their marts are dbt models and are
-# built by both jobs (dbt runs as one step, and they cost seconds).
 main_job = dg.define_asset_job(
     "main_job",
-    selection=dg.AssetSelection.all() - CASE_STUDIES,
-    description="Everything, from the PRISM files to the comparison with the paper (`make run`).",
+    selection=dg.AssetSelection.all(),
+    description=(
+        "Everything, from the PRISM files to the comparison with the paper and PRISM's own case "
+        "studies (`make run`)."
+    ),
 )
+
+# The case studies and what they read, without the paper's fits: for running them alone.
 
 case_studies_job = dg.define_asset_job(
     "case_studies_job",

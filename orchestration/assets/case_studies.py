@@ -31,6 +31,9 @@ ADAPT_DELTA = 0.99
 # There sd_group also mixes slowly (bulk ESS about a tenth of the draws, R-hat up to 1.011 with
 # 750 draws a chain), so these fits draw twice as many as the profile says.
 DRAWS_FACTOR = 2.0
+# Below every paper fit's `AnalysisSpec.priority` (and the default 0 of the other steps): in
+# `make run` the executor starts the paper's long fits first and these fill a free core after.
+FIT_PRIORITY = -1
 MART_DEPS = [
     dg.AssetKey(["marts", name])
     for name in (
@@ -94,6 +97,7 @@ def case_study_inputs(warehouse: WarehouseResource) -> dg.MaterializeResult:
     check_specs=[dg.AssetCheckSpec("convergence", asset=FITS_KEY, description=CONVERGENCE_RULE)],
     automation_condition=dg.AutomationCondition.eager(),
     kinds={"stan"},
+    op_tags={"dagster/priority": str(FIT_PRIORITY)},
 )
 def bradley_terry_fits(context: dg.AssetExecutionContext, stan_settings: StanSettings):
     """Bradley-Terry-Davidson fits of the opening-turn battles, overall and one per grouping."""

@@ -2,8 +2,9 @@
 
 ``analysis/opening_topics`` embeds and clusters the prompts exported by
 ``analysis/case_study_inputs`` (no DuckDB held while UMAP runs), then writes its tables in the
-writer pool; ``analysis/topic_regressions`` reads them back from Parquet. The library code is
-``orchestration.case_studies.topics`` and ``topic_regressions``.
+writer pool; dbt joins them to the prompts' participants in ``marts.fct_conversation_topics``,
+which ``analysis/topic_prevalence`` reads for the regressions and prevalence by group. The
+library code is ``orchestration.case_studies.topics`` and ``topic_regressions``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from orchestration.assets.case_studies import (
 )
 from orchestration.case_studies.inputs import read_input
 from orchestration.case_studies.plots import topic_effects_plot
+from orchestration.case_studies.topic_regressions import topic_prevalence as prevalence_by_group
 from orchestration.case_studies.topic_regressions import topic_regressions as fit_regressions
 from orchestration.case_studies.topics import find_topics
 from orchestration.resources import TopicSettings, WarehouseResource
 
 TOPICS_KEY = dg.AssetKey(["analysis", "opening_topics"])
+TOPICS_MART_KEY = dg.AssetKey(["marts", "fct_conversation_topics"])
 
 
 def _source(frame: pd.DataFrame) -> str:
@@ -71,33 +74,37 @@ def opening_topics(
 
 
 @dg.asset(
-    key=dg.AssetKey(["analysis", "topic_regressions"]),
+    key=dg.AssetKey(["analysis", "topic_prevalence"]),
     group_name=GROUP,
-    deps=[INPUTS_KEY, TOPICS_KEY],
+    deps=[TOPICS_MART_KEY, TOPICS_KEY],
     pool="duckdb_writer",
     automation_condition=dg.AutomationCondition.eager(),
     kinds={"duckdb"},
 )
-def topic_regressions(
+def topic_prevalence(
     warehouse: WarehouseResource, topic_settings: TopicSettings
 ) -> dg.MaterializeResult:
-    """Per topic, a linear probability model of opening it on demographics and context."""
-    prompts = read_input(inputs_dir(), "opening_prompts")
-    assignments = pd.read_parquet(case_studies_dir() / "opening_topics.parquet")
+    """Each group's share of each topic, with a per-topic linear probability model beside it."""
+    with warehouse.connect(read_only=True) as con:
+        frame = con.table("marts.fct_conversation_topics").df()
+    frame = frame.rename(columns={"topic_name": "topic"})
     summary = pd.read_parquet(case_studies_dir() / "topic_summary.parquet")
+    source = _source(frame)
     table = fit_regressions(
-        assignments[["conversation_id", "topic_id", "topic"]],
-        prompts,
+        frame[["conversation_id", "topic_id", "topic"]],
+        frame.drop(columns=["topic_id", "topic"]),
         alpha=topic_settings.alpha,
         min_participants=topic_settings.min_participants,
-    ).assign(dataset_source=_source(prompts))
-    write_tables(warehouse, {"topic_regressions": table})
+    ).assign(dataset_source=source)
+    prevalence = prevalence_by_group(frame, table).assign(dataset_source=source)
+    write_tables(warehouse, {"topic_prevalence": prevalence, "topic_regressions": table})
     plot = topic_effects_plot(table, summary, case_studies_dir() / "topic_regressions.png")
     slopes = table[table["term"] != "intercept"]
     demographic = slopes[~slopes["term"].str.startswith("conversation_type[")]
     return dg.MaterializeResult(
         metadata={
-            "rows": len(table),
+            "rows": len(prevalence),
+            "regression_rows": len(table),
             "alpha": topic_settings.alpha,
             "min_participants": topic_settings.min_participants,
             "significant_clustered": int(slopes["is_significant"].sum()),
@@ -109,4 +116,4 @@ def topic_regressions(
     )
 
 
-TOPIC_ASSETS = [opening_topics, topic_regressions]
+TOPIC_ASSETS = [opening_topics, topic_prevalence]

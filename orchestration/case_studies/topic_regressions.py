@@ -114,3 +114,46 @@ def topic_regressions(
         n_conversations=len(frame),
         n_participants=int(clusters.max() + 1),
     )
+
+
+def topic_prevalence(frame: pd.DataFrame, regressions: pd.DataFrame) -> pd.DataFrame:
+    """``analysis.topic_prevalence``: each group's share of conversations in each topic, overall
+    and by every regressor, beside the topic regression's estimate for that group's dummy.
+
+    `frame` is ``marts.fct_conversation_topics``; `regressions` is ``topic_regressions``'s table.
+    The reference level of a factor (and the outliers, topic -1) has no estimate.
+    """
+    frame = frame.assign(overall="all")
+    names = frame.drop_duplicates("topic_id").set_index("topic_id")["topic"]
+    pieces = []
+    for column, grouping in [("overall", "overall"), *FACTORS.items()]:
+        levels = frame[column].astype(str)
+        totals = levels.value_counts()
+        grid = pd.MultiIndex.from_product(
+            [sorted(totals.index), sorted(names.index)], names=["level", "topic_id"]
+        ).to_frame(index=False)
+        counts = frame.groupby([levels.rename("level"), "topic_id"]).size().rename("n_topic")
+        table = grid.merge(counts.reset_index(), on=["level", "topic_id"], how="left")
+        pieces.append(
+            table.assign(
+                grouping=grouping,
+                n_level=table["level"].map(totals).astype(int),
+                n_topic=table["n_topic"].fillna(0).astype(int),
+            )
+        )
+    out = pd.concat(pieces, ignore_index=True)
+    out["share"] = out["n_topic"] / out["n_level"]
+    out["topic"] = out["topic_id"].map(names)
+    out["term"] = out["grouping"] + "[" + out["level"] + "]"
+    estimates = regressions[
+        ["topic_id", "term", "estimate", "se_clustered", "p_clustered", "is_significant"]
+    ]
+    out = out.merge(estimates, on=["topic_id", "term"], how="left", validate="m:1")
+    out["is_significant"] = out["is_significant"].astype("boolean")
+    fitted = set(regressions["topic_id"])
+    out["is_reference"] = (
+        (out["grouping"] != "overall") & out["topic_id"].isin(fitted) & out["estimate"].isna()
+    )
+    columns = ["grouping", "level", "topic_id", "topic", "n_level", "n_topic", "share"]
+    columns += ["is_reference", "estimate", "se_clustered", "p_clustered", "is_significant"]
+    return out[columns].sort_values(["grouping", "level", "topic_id"]).reset_index(drop=True)

@@ -142,8 +142,10 @@ CASE_STUDY_TABLES = (
     ("analysis.ranking_diagnostics", "each Bradley-Terry fit's convergence checks"),
     ("analysis.preference_variance", "preference variance: people, groups, contexts"),
     ("analysis.jury_welfare", "welfare of the model each jury picks"),
+    ("marts.fct_conversation_topics", "each conversation's opening-prompt topic"),
     ("analysis.topic_summary", "topics of opening prompts: words, examples"),
-    ("analysis.topic_regressions", "who opens which topic (clustered, HC1 errors)"),
+    ("analysis.topic_prevalence", "who opens which topic: shares, LPM estimates"),
+    ("analysis.topic_regressions", "the LPMs per topic (clustered, HC1 errors)"),
 )
 
 

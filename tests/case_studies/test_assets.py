@@ -85,3 +85,8 @@ def test_topic_outputs_descend_from_the_opening_prompts_mart(graph) -> None:
         parents = ancestors(graph, asset.key)
         assert set(RAW) <= parents
         assert dg.AssetKey(["marts", "fct_opening_prompts"]) in parents
+    # The topic mart sits between the topic asset that writes its source and the prevalence.
+    mart = dg.AssetKey(["marts", "fct_conversation_topics"])
+    assert dg.AssetKey(["analysis", "opening_topics"]) in ancestors(graph, mart)
+    assert mart in ancestors(graph, dg.AssetKey(["analysis", "topic_prevalence"]))
+    assert mart in _job_keys(main_job.name) and mart in _job_keys(case_studies_job.name)

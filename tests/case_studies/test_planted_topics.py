@@ -11,14 +11,18 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from dagster_dbt import DbtCliResource
 from sklearn.metrics import adjusted_rand_score
 
 from orchestration.assets.case_studies import case_study_inputs
+from orchestration.assets.dbt import dbt_topic_marts
 from orchestration.assets.topics import opening_topics
-from orchestration.assets.topics import topic_regressions as topic_regressions_asset
+from orchestration.assets.topics import topic_prevalence as topic_prevalence_asset
 from orchestration.case_studies.inputs import export_inputs, read_input
 from orchestration.case_studies.topic_regressions import topic_regressions
 from orchestration.case_studies.topics import TopicParameters, Topics, find_topics
+from orchestration.dbt_project import DBT_PROJECT
+from orchestration.definitions import DBT_EXECUTABLE
 from orchestration.resources import TopicSettings, WarehouseResource
 from orchestration.synthetic import generate
 from orchestration.synthetic.truth import PLANTED_TOPICS
@@ -91,10 +95,12 @@ def test_the_assets_write_the_analysis_tables(
 ) -> None:
     _, db_path = built
     monkeypatch.setenv("PRISM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PRISM_WAREHOUSE_DB", str(db_path))
     result = dg.materialize(
-        [case_study_inputs, opening_topics, topic_regressions_asset],
+        [case_study_inputs, opening_topics, dbt_topic_marts, topic_prevalence_asset],
         resources={
             "warehouse": WarehouseResource(path=str(db_path)),
+            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
             "topic_settings": TopicSettings(min_cluster_size=SMALL_MIN_CLUSTER_SIZE),
         },
     )
@@ -108,8 +114,16 @@ def test_the_assets_write_the_analysis_tables(
         significant = con.execute(
             "select count(*) from analysis.topic_regressions where is_significant"
         ).fetchall()
+        in_mart = con.execute("select count(*) from marts.fct_conversation_topics").fetchall()
+        prevalence = con.execute(
+            "select grouping, level, sum(share) from analysis.topic_prevalence group by all"
+        ).fetchall()
     assert assigned == conversations
+    assert in_mart == conversations
+    # Within a level the shares of the topics (outliers included) sum to one.
+    assert {row[0] for row in prevalence} >= {"overall", "gender", "conversation_type"}
+    assert all(abs(total - 1) < 1e-9 for _, _, total in prevalence)
     assert topics[0][0] >= len(PLANTED_TOPICS.vocabulary)
     assert significant[0][0] > 0
-    metadata = result.asset_materializations_for_node("analysis__topic_regressions")[0].metadata
+    metadata = result.asset_materializations_for_node("analysis__topic_prevalence")[0].metadata
     assert metadata["plot"].value.startswith("![topic regressions](data:image/png;base64,")

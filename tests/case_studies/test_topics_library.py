@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 
 from orchestration.case_studies.embeddings import embed, md5, tfidf_embed
-from orchestration.case_studies.topic_regressions import design_matrix, fit_topic, topic_regressions
+from orchestration.case_studies.topic_regressions import (
+    design_matrix,
+    fit_topic,
+    topic_prevalence,
+    topic_regressions,
+)
 from orchestration.case_studies.topics import OUTLIER, class_tfidf
 
 
@@ -107,3 +112,27 @@ def test_a_term_held_by_few_participants_is_never_significant() -> None:
     assert row["p_hc1"] < 0.01
     assert not row["is_significant"]
     assert row["is_significant_hc1"]
+
+
+def test_prevalence_counts_each_group_and_sets_the_regression_beside_it() -> None:
+    # Women open topic 0 in 8 of their 10 conversations, men in 2 of 10; the rest are outliers.
+    frame = _frame(4, 5, seed=4)
+    frame["conversation_id"] = [f"c{k}" for k in range(len(frame))]
+    female = frame["gender"] == "Female"
+    first = frame.groupby("user_id").cumcount() < 4
+    frame["topic_id"] = np.where(female == first, 0, OUTLIER)
+    frame["topic"] = np.where(frame["topic_id"] == 0, "0: t", "outliers")
+    topics = frame[["conversation_id", "topic_id", "topic"]]
+    regressions = topic_regressions(topics, frame.drop(columns=["topic_id", "topic"]))
+    table = topic_prevalence(frame, regressions).set_index(["grouping", "level", "topic_id"])
+    women, men = table.loc[("gender", "Female", 0)], table.loc[("gender", "Male", 0)]
+    assert (women["n_level"], women["n_topic"], women["share"]) == (10, 8, 0.8)
+    assert men["share"] == pytest.approx(0.2)
+    # 0.6 apart in shares; the regression also holds age and conversation type fixed
+    assert 0.4 < women["estimate"] < 0.8
+    assert not women["is_reference"] and men["is_reference"] and pd.isna(men["estimate"])
+    assert table.loc[("overall", "all", 0), "share"] == pytest.approx(0.5)
+    # The outliers have a share but no regression, and are no factor's reference.
+    assert table.loc[("gender", "Male", OUTLIER), "share"] == pytest.approx(0.8)
+    assert not table.loc[("gender", "Male", OUTLIER), "is_reference"]
+    assert table.groupby(level=["grouping", "level"])["share"].sum().eq(1).all()

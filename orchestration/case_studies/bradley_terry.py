@@ -1,8 +1,8 @@
 """The Stan data record of ``stan/bradley_terry_groups.stan`` and the rankings read from its draws.
 
 One fit per grouping: the levels of that grouping which are ranked (``marts.dim_ranking_groups``)
-share the population abilities ``b`` and each gets its own deviations ``r_group``. The overall
-ranking is the same program with no levels.
+share the abilities ``b`` (their mean) and each gets its own deviations ``r_group``, which sum
+to zero over the levels. The overall ranking is the same program with no levels.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class BradleyTerryData:
     n_b_wins: list[int]
     n_ties: list[int]
     Q_model: list[list[float]]
+    Q_level: list[list[float]]
     prior_only: int = 0
 
     def as_dict(self) -> dict[str, object]:
@@ -89,6 +90,7 @@ def grouping_data(
         n_b_wins=rows["n_b_wins"].astype(int).tolist(),
         n_ties=rows["n_ties"].astype(int).tolist(),
         Q_model=sum_to_zero_basis(len(models)).tolist(),
+        Q_level=[] if pooled else sum_to_zero_basis(len(level_names)).tolist(),
     )
     digest = hashlib.sha256(
         rows[["level", "model_a", "model_b", "n_a_wins", "n_b_wins", "n_ties"]]
@@ -99,8 +101,9 @@ def grouping_data(
 
 
 def rankings(idata: az.InferenceData, data: GroupingData) -> pd.DataFrame:
-    """One row per level and model: ability (mean, 5-95%), its deviation from the population
-    ability with the posterior probability that it is positive, and the rank with its interval.
+    """One row per level and model: ability (mean, 5-95%), its deviation from the mean of the
+    levels' abilities with the posterior probability that it is positive, and the rank with its
+    interval.
 
     Rank 1 is the best; a level's ranks come from the posterior mean abilities, and the rank
     interval from the ranks in each draw.

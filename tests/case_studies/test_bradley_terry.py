@@ -57,11 +57,15 @@ def test_grouping_data_indexes_levels_and_models() -> None:
     assert data.levels == ("Female", "Male")
     assert data.stan.J_group == 2 and data.stan.K == 6 and data.stan.N == 30
     assert set(data.stan.group) == {1, 2}
+    # the deviations sum to zero over the two levels: a 2 x 1 basis, (1, -1) / sqrt(2)
+    assert np.allclose(np.abs(data.stan.Q_level), np.sqrt(0.5))
+    assert np.isclose(np.sum(data.stan.Q_level), 0)
     assert data.stan.group[0] == 1 and data.stan.model_a[0] == 1 and data.stan.model_b[0] == 2
     only_female = grouping_data(counts, "gender", ["Female"], MODELS)
     assert only_female.stan.N == 15
     # one level has nothing to deviate from: pooled, no level deviations in the Stan data
     assert only_female.pooled and only_female.stan.J_group == 0
+    assert only_female.stan.Q_level == []
     assert only_female.levels == ("Female",)
     with pytest.raises(ValueError, match="outside the model list"):
         grouping_data(counts, "gender", ["Female"], MODELS[:3])

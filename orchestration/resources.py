@@ -164,13 +164,14 @@ class StanSettings(dg.ConfigurableResource):
 class TopicSettings(dg.ConfigurableResource):
     """The topic study's settings (PRISM's dialogue diversity); defaults are PRISM's.
 
-    ``embedder`` is ``tfidf`` (offline) or ``sentence-transformers`` (``PRISM_TOPIC_EMBEDDER``);
+    ``embedder`` is ``wordllama`` (the default, weights in its wheel), ``tfidf`` (TF-IDF + SVD)
+    or ``sentence-transformers`` (PRISM's model, if cached) (``PRISM_TOPIC_EMBEDDER``);
     the UMAP and HDBSCAN fields are ``clustering.py``'s; ``alpha`` is the significance threshold
     of the topic regressions, and a term held by fewer than ``min_participants`` participants is
     never called significant. Set any of them in the launchpad's resource config.
     """
 
-    embedder: str = "tfidf"
+    embedder: str = "wordllama"
     svd_dimensions: int = 256
     umap_dimensions: int = 20
     n_neighbors: int = 15

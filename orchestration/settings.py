@@ -62,7 +62,7 @@ HF_PROBE_TIMEOUT = Variable("PRISM_HF_PROBE_TIMEOUT", "5")
 # Refuse a PRISM file when more than this share of its lines is rejected (see prism/refusal.py).
 REJECT_THRESHOLD = Variable("PRISM_REJECT_THRESHOLD", "0.9")
 # How the topic study embeds opening prompts (orchestration/case_studies/embeddings.py).
-TOPIC_EMBEDDER = Variable("PRISM_TOPIC_EMBEDDER", "tfidf")
+TOPIC_EMBEDDER = Variable("PRISM_TOPIC_EMBEDDER", "wordllama")
 
 VARIABLES: tuple[Variable, ...] = (
     WAREHOUSE_DB,
@@ -180,7 +180,8 @@ def fit_profile() -> str:
 
 
 def topic_embedder() -> str:
-    """``tfidf`` (offline, no download) or ``sentence-transformers`` (PRISM's model, if cached)."""
+    """``wordllama`` (weights in its wheel), ``tfidf`` (TF-IDF + SVD) or ``sentence-transformers``
+    (PRISM's model, if cached)."""
     return str(TOPIC_EMBEDDER.get()).lower()
 
 

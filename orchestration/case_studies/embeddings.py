@@ -1,25 +1,29 @@
 """Sentence embeddings of opening prompts, for the topic study.
 
 PRISM embedded prompts with sentence-transformers' all-mpnet-base-v2, a model downloaded from
-Hugging Face on first use. These machines cannot reach it, and the model drags in torch, so the
-default here is an embedding that needs no download: TF-IDF weights of word 1-2-grams (English
-stop words dropped) reduced
-by truncated SVD (latent semantic analysis) and L2-normalised, so cosine similarity is a dot
-product as it is for the transformer's normalised vectors. It sees shared words, not meaning
-(two prompts about "elections" and "voting" meet only through co-occurrence), so its topics are
-coarser than PRISM's; ``sentence-transformers`` restores PRISM's model where it is installed
-(the ``embeddings`` extra) and cached locally.
+Hugging Face on first use, which these machines cannot reach and which drags in torch. The
+default here is WordLlama (``wordllama`` on PyPI): its wheel carries the weights of its default
+model (``l2_supercat``, 256 dimensions, token embeddings distilled from LLaMA-2's and averaged
+per text), so it embeds on a CPU with numpy and no download. Its package looks for the bundled
+tokenizer under a directory name the wheel does not use, so it is pointed at the package's own
+files as a cache and downloads are turned off: a missing file is an error, never a request.
 
-The transformer's vectors depend only on the text, so they are cached by the prompt's MD5 (the
-mart's ``opening_prompt_md5``) and a prompt is embedded once across runs. The TF-IDF vectors
-depend on the whole corpus (document frequencies, the SVD basis), so they are recomputed each
-run; on all 8,011 prompts that takes seconds.
+Two alternatives: ``tfidf``, TF-IDF weights of word 1-2-grams (English stop words dropped)
+reduced by truncated SVD (latent semantic analysis), which needs no package beyond scikit-learn
+but sees shared words, not meaning; and ``sentence-transformers``, PRISM's model, where the
+``embeddings`` extra is installed and the model is in the local Hugging Face cache. Every
+embedding is L2-normalised, so cosine similarity is a dot product.
+
+WordLlama's and the transformer's vectors depend only on the text, so they are cached by the
+prompt's MD5 (the mart's ``opening_prompt_md5``) and a prompt is embedded once across runs. The
+TF-IDF vectors depend on the whole corpus (document frequencies, the SVD basis), so they are
+recomputed each run; on all 8,011 prompts that takes seconds.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -30,8 +34,9 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-EmbedderName = Literal["tfidf", "sentence-transformers"]
-EMBEDDERS: tuple[str, ...] = ("tfidf", "sentence-transformers")
+EmbedderName = Literal["wordllama", "tfidf", "sentence-transformers"]
+EMBEDDERS: tuple[str, ...] = ("wordllama", "tfidf", "sentence-transformers")
+WORDLLAMA_MODEL = "l2_supercat"
 PRISM_MODEL = "sentence-transformers/all-mpnet-base-v2"
 PRISM_BATCH_SIZE = 16
 
@@ -75,10 +80,10 @@ class EmbedderUnavailable(RuntimeError):
     """The chosen embedder cannot run here; the message says what to install or fetch."""
 
 
-def sentence_transformer_embed(
-    texts: Sequence[str], cache_path: Path, model_name: str = PRISM_MODEL
+def cached_embed(
+    texts: Sequence[str], cache_path: Path, encode: Callable[[list[str]], np.ndarray]
 ) -> np.ndarray:
-    """PRISM's embedding, read from `cache_path` where a text was embedded before."""
+    """`encode`'s vectors of `texts`, read from `cache_path` where a text was embedded before."""
     keys = [md5(text) for text in texts]
     cached = pd.read_parquet(cache_path) if cache_path.exists() else pd.DataFrame()
     known = dict(zip(cached.get("md5", []), cached.get("vector", []), strict=True))
@@ -86,7 +91,7 @@ def sentence_transformer_embed(
         {key: text for key, text in zip(keys, texts, strict=True) if key not in known}.items()
     )
     if missing:
-        fresh = _encode([text for _, text in missing], model_name)
+        fresh = encode([text for _, text in missing])
         known.update({key: vector for (key, _), vector in zip(missing, fresh, strict=True)})
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         table = pd.DataFrame(
@@ -96,6 +101,19 @@ def sentence_transformer_embed(
         table.to_parquet(partial, index=False)
         partial.replace(cache_path)
     return normalize(np.vstack([np.asarray(known[key], dtype=float) for key in keys]))
+
+
+def wordllama_encode(texts: list[str]) -> np.ndarray:
+    """WordLlama's bundled model, loaded from the installed package only."""
+    import wordllama
+    from wordllama import WordLlama
+
+    model = WordLlama.load(
+        config=WORDLLAMA_MODEL,
+        cache_dir=Path(wordllama.__file__).parent,
+        disable_download=True,
+    )
+    return model.embed(texts, norm=True)
 
 
 def _encode(texts: list[str], model_name: str) -> np.ndarray:
@@ -125,9 +143,13 @@ def embed(
     tfidf: TfidfOptions = TfidfOptions(),
 ) -> np.ndarray:
     """Embed `texts` with the named embedder (one of `EMBEDDERS`)."""
+    if embedder == "wordllama":
+        return cached_embed(
+            texts, cache_dir / f"wordllama--{WORDLLAMA_MODEL}.parquet", wordllama_encode
+        )
     if embedder == "tfidf":
         return tfidf_embed(texts, tfidf)
     if embedder == "sentence-transformers":
         cache = cache_dir / f"{PRISM_MODEL.replace('/', '--')}.parquet"
-        return sentence_transformer_embed(texts, cache)
+        return cached_embed(texts, cache, lambda missing: _encode(missing, PRISM_MODEL))
     raise ValueError(f"unknown topic embedder {embedder!r}: expected one of {', '.join(EMBEDDERS)}")

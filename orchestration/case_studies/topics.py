@@ -23,7 +23,7 @@ OUTLIER = -1
 class TopicParameters:
     """Every setting of the topic model; the defaults are PRISM's (``clustering.py``)."""
 
-    embedder: str = "tfidf"
+    embedder: str = "wordllama"
     tfidf: TfidfOptions = field(default_factory=TfidfOptions)
     umap_dimensions: int = 20
     n_neighbors: int = 15

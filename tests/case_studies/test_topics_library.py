@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.case_studies.embeddings import embed, md5, tfidf_embed
+from orchestration.case_studies.embeddings import cached_embed, embed, md5, tfidf_embed
 from orchestration.case_studies.topic_regressions import (
     design_matrix,
     fit_topic,
@@ -31,6 +31,31 @@ def test_tfidf_vectors_are_unit_length_and_stop_words_alone_have_none() -> None:
 def test_unknown_embedder_is_refused_by_name(tmp_path) -> None:
     with pytest.raises(ValueError, match="unknown topic embedder 'word2vec'"):
         embed(["a b"], "word2vec", cache_dir=tmp_path)
+
+
+def test_wordllama_embeds_offline_by_meaning_and_caches_by_text(tmp_path, monkeypatch) -> None:
+    # No request may leave: the weights and the tokenizer come from the installed wheel.
+    def refuse(*args, **kwargs):
+        raise AssertionError("the embedder reached for the network")
+
+    monkeypatch.setattr("requests.get", refuse)
+    texts = ["How do I grow roses in my garden?", "Tips for planting tulips", "Who won the vote?"]
+    vectors = embed(texts, "wordllama", cache_dir=tmp_path)
+    assert vectors.shape == (3, 256)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+    cache = tmp_path / "wordllama--l2_supercat.parquet"
+    assert len(pd.read_parquet(cache)) == 3
+    # A second call embeds only the text it has not seen; the rest come from the cache.
+    seen: list[list[str]] = []
+
+    def encode(missing: list[str]) -> np.ndarray:
+        seen.append(missing)
+        return np.ones((len(missing), 256))
+
+    again = cached_embed([*texts, "A new prompt"], cache, encode)
+    assert seen == [["A new prompt"]]
+    assert np.allclose(again[:3], vectors, atol=1e-6)
 
 
 def test_md5_matches_duckdb() -> None:

@@ -18,11 +18,12 @@ SEED ?= 0
 UI_PORT ?= 3000
 DOCS_PORT ?= 8081
 
-.PHONY: help venv manifest dagster-home system-packages-test system-packages-stan run test test-fast \
-	bench ui docs synthetic lint
+.PHONY: help venv manifest dagster-home system-packages-test system-packages-stan run case-studies \
+	test test-fast bench ui docs synthetic lint
 
 help:
-	@echo "make run        the main job: PRISM (or synthetic) -> scores -> marts -> Stan fits -> comparison with the paper"
+	@echo "make run        the main job: PRISM (or synthetic) -> scores -> marts -> Stan fits -> comparison with the paper, and PRISM's case studies"
+	@echo "make case-studies  PRISM's own case studies alone (rankings, juries, topics), without the paper's fits"
 	@echo "make test       the test suite (what .ci/run calls); installs chromium and g++ when missing"
 	@echo "make bench      the benchmarks, written to tests/benchmarks/results.md"
 	@echo "make ui         the Dagster UI on 127.0.0.1:$(UI_PORT)"
@@ -59,6 +60,10 @@ system-packages-stan: $(STAMP)
 
 run: manifest dagster-home system-packages-stan
 	$(BIN)/python -m orchestration.run
+
+# The case studies alone (they are in `make run` too); it builds what they read, not the paper's fits.
+case-studies: manifest dagster-home system-packages-stan
+	$(BIN)/python -m orchestration.run --job case_studies_job
 
 test: manifest system-packages-test
 	$(BIN)/ruff check .

@@ -10,15 +10,18 @@ from dagster_dbt import DbtCliResource
 from orchestration import settings
 from orchestration.assets import ingest
 from orchestration.assets.analysis import ANALYSIS_ASSETS
+from orchestration.assets.case_studies import CASE_STUDY_ASSETS
 from orchestration.assets.dbt import DBT_ASSETS
 from orchestration.assets.ingest import INGEST_ASSETS
 from orchestration.assets.scoring import GROUP as SCORES_GROUP
 from orchestration.assets.scoring import text_scores
+from orchestration.assets.topics import TOPIC_ASSETS
 from orchestration.dbt_project import DBT_PROJECT
 from orchestration.jobs import JOBS
 from orchestration.resources import (
     PrismSourceResource,
     StanSettings,
+    TopicSettings,
     WarehouseResource,
     perspective_resource,
 )
@@ -47,7 +50,15 @@ side_tables = [
 ]
 
 defs = dg.Definitions(
-    assets=[*INGEST_ASSETS, text_scores, *side_tables, *DBT_ASSETS, *ANALYSIS_ASSETS],
+    assets=[
+        *INGEST_ASSETS,
+        text_scores,
+        *side_tables,
+        *DBT_ASSETS,
+        *ANALYSIS_ASSETS,
+        *CASE_STUDY_ASSETS,
+        *TOPIC_ASSETS,
+    ],
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=[
@@ -67,5 +78,6 @@ defs = dg.Definitions(
         "stan_settings": StanSettings(
             profile=settings.fit_profile(), engine=settings.stan_engine()
         ),
+        "topic_settings": TopicSettings(embedder=settings.topic_embedder()),
     },
 )

@@ -1,4 +1,5 @@
-"""The jobs of the code location: everything (``make run``), and scoring alone.
+"""The jobs of the code location: everything (``make run``), PRISM's case studies alone
+(``make case-studies``), and scoring alone.
 
 Other modules refer to a job through its definition here (``main_job.name``), never by a
 string of their own.
@@ -8,12 +9,26 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.assets.case_studies import GROUP as CASE_STUDIES_GROUP
 from orchestration.assets.scoring import SCORES_KEY
+
+CASE_STUDIES = dg.AssetSelection.groups(CASE_STUDIES_GROUP)
 
 main_job = dg.define_asset_job(
     "main_job",
     selection=dg.AssetSelection.all(),
-    description="Everything, from the PRISM files to the comparison with the paper (`make run`).",
+    description=(
+        "Everything, from the PRISM files to the comparison with the paper and PRISM's own case "
+        "studies (`make run`)."
+    ),
+)
+
+# The case studies and what they read, without the paper's fits: for running them alone.
+
+case_studies_job = dg.define_asset_job(
+    "case_studies_job",
+    selection=CASE_STUDIES.upstream(),
+    description="PRISM's own case studies and every asset they read (`make case-studies`).",
 )
 
 score_texts_job = dg.define_asset_job(
@@ -22,4 +37,4 @@ score_texts_job = dg.define_asset_job(
     description="Score the texts still missing Perspective scores, within quota.",
 )
 
-JOBS = [main_job, score_texts_job]
+JOBS = [main_job, case_studies_job, score_texts_job]

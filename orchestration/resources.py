@@ -17,6 +17,8 @@ import duckdb
 from pydantic import Field
 
 from orchestration import settings, warehouse
+from orchestration.case_studies.embeddings import TfidfOptions
+from orchestration.case_studies.topics import TopicParameters
 from orchestration.modeling.engine import SamplingProfile, profile_for, with_overrides
 from orchestration.modeling.specs import AnalysisOptions
 from orchestration.prism.hub import Hub
@@ -158,3 +160,37 @@ class StanSettings(dg.ConfigurableResource):
             if (value := getattr(self, name)) is not None
         }
         return with_overrides(profile_for(self.profile, paper_id), **overrides)
+
+
+class TopicSettings(dg.ConfigurableResource):
+    """The topic study's settings (PRISM's dialogue diversity); defaults are PRISM's.
+
+    ``embedder`` is ``wordllama`` (the default, weights in its wheel), ``tfidf`` (TF-IDF + SVD)
+    or ``sentence-transformers`` (PRISM's model, if cached) (``PRISM_TOPIC_EMBEDDER``);
+    the UMAP and HDBSCAN fields are ``clustering.py``'s; ``alpha`` is the significance threshold
+    of the topic regressions, and a term held by fewer than ``min_participants`` participants is
+    never called significant. Set any of them in the launchpad's resource config.
+    """
+
+    embedder: str = "wordllama"
+    svd_dimensions: int = 256
+    umap_dimensions: int = 20
+    n_neighbors: int = 15
+    min_dist: float = 0.0
+    random_state: int = 42
+    min_cluster_size: int = 80
+    cluster_selection_method: str = "eom"
+    alpha: float = 0.01
+    min_participants: int = 20
+
+    def parameters(self) -> TopicParameters:
+        return TopicParameters(
+            embedder=self.embedder,
+            tfidf=TfidfOptions(dimensions=self.svd_dimensions, random_state=self.random_state),
+            umap_dimensions=self.umap_dimensions,
+            n_neighbors=self.n_neighbors,
+            min_dist=self.min_dist,
+            random_state=self.random_state,
+            min_cluster_size=self.min_cluster_size,
+            cluster_selection_method=self.cluster_selection_method,
+        )

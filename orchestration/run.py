@@ -1,4 +1,5 @@
-"""`make run`: materialise every asset, from an empty ``data/`` to the comparison with the paper.
+"""`make run`: materialise every asset, from an empty ``data/`` to the comparison with the paper;
+with ``--job case_studies_job`` (`make case-studies`), PRISM's own case studies instead.
 
 The job runs in a child process (`orchestration.console.launch`) whose stdout and stderr are the
 log file ``data/logs/run-<time>.log``; this process draws the progress view from what the run
@@ -13,6 +14,7 @@ so steps, checks and failures arrive typed and complete, with each failure's ful
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -29,8 +31,9 @@ from orchestration import settings
 from orchestration.console.events import RunFollower, find_run, plan_outputs
 from orchestration.console.noise import without_false_warnings
 from orchestration.console.progress import RunProgress, is_fit
-from orchestration.console.summary import read_summary, summary_lines
+from orchestration.console.summary import case_study_lines, read_summary, summary_lines
 from orchestration.console.view import ProgressView
+from orchestration.jobs import case_studies_job, main_job
 
 POLL_SECONDS = 0.5
 # How much of the log's end to show when the run failed before Dagster recorded why.
@@ -46,10 +49,10 @@ def new_log_path() -> Path:
     return path
 
 
-def start_run(token: str, log_path: Path) -> subprocess.Popen[bytes]:
+def start_run(token: str, log_path: Path, job: str) -> subprocess.Popen[bytes]:
     with log_path.open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "orchestration.console.launch", token],
+            [sys.executable, "-m", "orchestration.console.launch", token, job],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -98,7 +101,12 @@ def log_tail(log_path: Path) -> str:
     return without_false_warnings("\n".join(lines[-LOG_TAIL_LINES:]))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.run")
+    parser.add_argument(
+        "--job", choices=[main_job.name, case_studies_job.name], default=main_job.name
+    )
+    job = parser.parse_args(argv).job
     console = Console(highlight=False)
     log_path = new_log_path()
     warehouse = settings.warehouse_path()
@@ -108,7 +116,7 @@ def main() -> int:
         markup=False,
     )
     token = uuid.uuid4().hex
-    child = start_run(token, log_path)
+    child = start_run(token, log_path, job)
     try:
         with ProgressView(console, log_path) as view:
             progress = follow(child, instance, token, view)
@@ -132,6 +140,15 @@ def main() -> int:
             f"Full log: {escape(str(log_path))}"
         )
         return 1
+    if job == case_studies_job.name:
+        from orchestration.assets.case_studies import case_studies_dir
+
+        console.print()
+        for line in case_study_lines(
+            warehouse=warehouse, plots_dir=case_studies_dir(), log_path=log_path
+        ):
+            console.print(line)
+        return 0
     from orchestration.assets.analysis import fits_dir
 
     summary = read_summary(warehouse, fits_dir() / "figures")

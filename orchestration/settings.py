@@ -61,6 +61,8 @@ LOCK_FILE = Variable("PRISM_LOCK_FILE", "prism-lock.json")
 HF_PROBE_TIMEOUT = Variable("PRISM_HF_PROBE_TIMEOUT", "5")
 # Refuse a PRISM file when more than this share of its lines is rejected (see prism/refusal.py).
 REJECT_THRESHOLD = Variable("PRISM_REJECT_THRESHOLD", "0.9")
+# How the topic study embeds opening prompts (orchestration/case_studies/embeddings.py).
+TOPIC_EMBEDDER = Variable("PRISM_TOPIC_EMBEDDER", "wordllama")
 
 VARIABLES: tuple[Variable, ...] = (
     WAREHOUSE_DB,
@@ -78,6 +80,7 @@ VARIABLES: tuple[Variable, ...] = (
     HF_REVISION,
     HF_BASE_URL,
     LOCK_FILE,
+    TOPIC_EMBEDDER,
     HF_PROBE_TIMEOUT,
 )
 
@@ -174,6 +177,12 @@ def stan_engine() -> str:
 def fit_profile() -> str:
     """The Stan sampling profile: ``quick``, ``default`` or ``paper``."""
     return str(FIT_PROFILE.get())
+
+
+def topic_embedder() -> str:
+    """``wordllama`` (weights in its wheel), ``tfidf`` (TF-IDF + SVD) or ``sentence-transformers``
+    (PRISM's model, if cached)."""
+    return str(TOPIC_EMBEDDER.get()).lower()
 
 
 def _number(variable: Variable) -> float:

@@ -41,6 +41,7 @@ RESOLVED: dict[str, tuple[Callable[[], object], Callable[[str], object]]] = {
     "PRISM_HF_REVISION": (settings.hf_revision, str),
     "PRISM_HF_BASE_URL": (settings.hf_base_url, str),
     "PRISM_LOCK_FILE": (settings.lock_path, _repo_path),
+    "PRISM_TOPIC_EMBEDDER": (settings.topic_embedder, str),
     "PRISM_HF_PROBE_TIMEOUT": (settings.hf_probe_timeout, float),
 }
 

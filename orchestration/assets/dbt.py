@@ -4,13 +4,14 @@ The dbt project is split in two ``@dbt_assets`` definitions because scoring sits
 of it: the PRISM staging models (which produce ``staging/stg_prism__texts``, the texts to score)
 run before ``raw/text_scores``, and everything that reads scores runs after. One definition on
 both sides of the scoring asset would make Dagster cut the dbt op into pieces whose tests can run
-before the models they check.
+before the models they check. The topic mart reads a table that a Python asset writes from the
+marts, so it is a third definition, after that asset.
 """
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import DBT_PROJECT, TRANSLATOR
+from orchestration.dbt_project import AFTER_TOPICS, DBT_PROJECT, TRANSLATOR
 
 BEFORE_SCORING = "path:dbt_project/models/staging/prism resource_type:seed"
 # "buildable": a test runs in the op that builds the last of its parents, never before them
@@ -35,7 +36,7 @@ def dbt_prism_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
-    exclude=BEFORE_SCORING,
+    exclude=f"{BEFORE_SCORING} {AFTER_TOPICS}",
     name="dbt_warehouse",
     pool="duckdb_writer",
 )
@@ -44,4 +45,17 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(BUILD, context=context).stream()
 
 
-DBT_ASSETS = [dbt_prism_staging, dbt_warehouse]
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+    select=AFTER_TOPICS,
+    name="dbt_topic_marts",
+    pool="duckdb_writer",
+)
+def dbt_topic_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """``marts.fct_conversation_topics`` and its staging view, on the topic asset's table."""
+    yield from dbt.cli(BUILD, context=context).stream()
+
+
+DBT_ASSETS = [dbt_prism_staging, dbt_warehouse, dbt_topic_marts]

@@ -134,3 +134,29 @@ def summary_lines(
     lines.append("Lineage, every fit's metadata and plots: [bold]make ui[/]")
     lines.append(f"Full log: {escape(str(log_path))}")
     return lines
+
+
+# Each line fits 80 columns, the width rich assumes when the output is not a terminal.
+CASE_STUDY_TABLES = (
+    ("analysis.model_rankings", "the LLMs ranked overall and within groups"),
+    ("analysis.ranking_diagnostics", "each Bradley-Terry fit's convergence checks"),
+    ("analysis.preference_variance", "preference variance: people, groups, contexts"),
+    ("analysis.jury_welfare", "welfare of the model each jury picks"),
+    ("marts.fct_conversation_topics", "each conversation's opening-prompt topic"),
+    ("analysis.topic_summary", "topics of opening prompts: words, examples"),
+    ("analysis.topic_prevalence", "who opens which topic: shares, LPM estimates"),
+    ("analysis.topic_regressions", "the LPMs per topic (clustered, HC1 errors)"),
+)
+
+
+def case_study_lines(*, warehouse: Path, plots_dir: Path, log_path: Path) -> list[str]:
+    """What `make case-studies` leaves behind, as lines of rich markup."""
+    lines = [f"Tables in {escape(str(warehouse))} (open it read-only):"]
+    lines.extend(f"  {name:<30} {what}" for name, what in CASE_STUDY_TABLES)
+    plots = sorted(plots_dir.glob("*.png")) if plots_dir.is_dir() else []
+    if plots:
+        lines.append(f"Plots in {escape(str(plots_dir))}:")
+        lines.extend(f"  {escape(plot.name)}" for plot in plots)
+    lines.append("Lineage, every asset's metadata and plots: [bold]make ui[/]")
+    lines.append(f"Full log: {escape(str(log_path))}")
+    return lines

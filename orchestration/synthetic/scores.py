@@ -44,6 +44,8 @@ class ScoreInputs:
     model: np.ndarray
     later_turn: np.ndarray  # bool
     empty: np.ndarray  # bool, the answer is "EMPTY STRING"
+    # Planted group x model preference effects on log score (zero beyond the opening turn).
+    preference: np.ndarray | None = None
 
 
 def linear_predictor(inputs: ScoreInputs, model: ScoreModel, effects: ScoreEffects) -> np.ndarray:
@@ -61,6 +63,7 @@ def linear_predictor(inputs: ScoreInputs, model: ScoreModel, effects: ScoreEffec
         + effects.user[inputs.user]
         + effects.conversation[inputs.conversation]
         + effects.model[inputs.model]
+        + (0.0 if inputs.preference is None else inputs.preference)
     )
 
 
@@ -97,6 +100,25 @@ def draw_scores(
         low = np.clip(np.round(np.exp(np.minimum(empty_log, 10.0))), 1, 100)
         score[inputs.empty] = low[inputs.empty]
     return ScoreDraw(score.astype(np.int64), clipped_low, clipped_high)
+
+
+def group_model_effects(
+    group_model: dict[str, dict[str, dict[str, float]]],
+    answers: dict[str, list[str]],
+    model_names: list[str],
+) -> np.ndarray:
+    """(n_users, n_models) planted effects: each user's summed effects over their answers."""
+    n_users = len(next(iter(answers.values())))
+    effects = np.zeros((n_users, len(model_names)))
+    column = {m: k for k, m in enumerate(model_names)}
+    for attribute, levels in group_model.items():
+        answer = np.array(answers[attribute], dtype=object)
+        for level, by_model in levels.items():
+            for model_name, effect in by_model.items():
+                if model_name not in column:
+                    raise ValueError(f"truth: group_model names unknown model {model_name!r}")
+                effects[answer == level, column[model_name]] += effect
+    return effects
 
 
 def top_choice(group: np.ndarray, score: np.ndarray, rng: np.random.Generator) -> np.ndarray:

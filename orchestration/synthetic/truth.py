@@ -57,7 +57,9 @@ ATTRIBUTES: tuple[str, ...] = (
     "respect",
 )
 MODERATORS: tuple[str, ...] = ("is_younger", "is_male", "is_white", "has_high_values")
-PRESETS: tuple[str, ...] = ("paper", "recovery")
+PRESETS: tuple[str, ...] = ("paper", "recovery", "preferences")
+# Survey answers a group x model effect may be keyed by (Participants fields of the same name).
+GROUP_ATTRIBUTES: tuple[str, ...] = ("gender", "age", "ethnicity_simplified")
 
 # Table 2(b), "all" column.
 PAPER_BETA: dict[str, float] = {
@@ -133,6 +135,23 @@ class ScoreModel:
     sd_conversation: float
     sd_model: float
     sigma: float
+    # Opening-turn preference effects: survey attribute -> answer -> model name -> effect on
+    # log score, added at turn 0 only (the battles and welfare tables read the opening turn).
+    group_model: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+
+
+@dataclass
+class TopicModel:
+    """Planted topics of opening prompts (orchestration/synthetic/topics.py).
+
+    ``vocabulary`` maps a topic to its words (space-separated); ``effects`` maps a survey
+    attribute (a `GROUP_ATTRIBUTES` field) to an answer to a topic to an effect on the log-odds
+    of that topic among topical openings.
+    """
+
+    p_topical: float
+    vocabulary: dict[str, str]
+    effects: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -156,6 +175,8 @@ class Truth:
     realism: Realism
     attributes: tuple[str, ...] = ATTRIBUTES
     moderators: tuple[str, ...] = MODERATORS
+    # None leaves opening prompts generic (and every earlier preset's output byte for byte).
+    topics: TopicModel | None = None
     analysis_1a: dict[str, Any] = field(
         default_factory=lambda: {
             "planted": False,
@@ -169,6 +190,8 @@ class Truth:
         data["attributes"] = list(self.attributes)
         data["moderators"] = list(self.moderators)
         data["score"]["lambda"] = data["score"].pop("lambda_")
+        if self.topics is None:
+            del data["topics"]
         return data
 
     @classmethod
@@ -181,6 +204,7 @@ class Truth:
             mirroring=Mirroring(**data["mirroring"]),
             score=ScoreModel(**{k: v for k, v in score.items() if k in known}),
             realism=Realism(**data["realism"]),
+            topics=TopicModel(**data["topics"]) if data.get("topics") else None,
         )
         truth.validate()
         return truth
@@ -202,10 +226,32 @@ class Truth:
                 raise ValueError(f"truth file: score.{name} lacks {', '.join(missing_mods)}")
         checks.update({f"mirroring.B.{p}": self.mirroring.B.get(p, {}) for p in ATTRIBUTES})
         checks.update({f"score.gamma.{m}": self.score.gamma.get(m, {}) for m in MODERATORS})
+        unknown = [a for a in self.score.group_model if a not in GROUP_ATTRIBUTES]
+        if unknown:
+            raise ValueError(
+                f"truth file: score.group_model keys {unknown} are not among {GROUP_ATTRIBUTES}"
+            )
+        if self.topics is not None:
+            self._validate_topics(self.topics)
         for where, mapping in checks.items():
             missing = [a for a in ATTRIBUTES if a not in mapping]
             if missing:
                 raise ValueError(f"truth file: {where} lacks {', '.join(missing)}")
+
+    @staticmethod
+    def _validate_topics(topics: TopicModel) -> None:
+        for attribute, levels in topics.effects.items():
+            if attribute not in GROUP_ATTRIBUTES:
+                raise ValueError(
+                    f"truth file: topics.effects key {attribute!r} is not among {GROUP_ATTRIBUTES}"
+                )
+            for level, by_topic in levels.items():
+                unknown = [t for t in by_topic if t not in topics.vocabulary]
+                if unknown:
+                    raise ValueError(
+                        f"truth file: topics.effects.{attribute}.{level} names unknown "
+                        f"topics {unknown}"
+                    )
 
 
 def _by_attr(*values: float) -> dict[str, float]:
@@ -275,12 +321,65 @@ def recovery_truth() -> Truth:
     return truth
 
 
+# The planted preference differences: women and men rank two models in opposite orders. The
+# effects are on log score at the opening turn; sigma (0.25) sets how often they flip a battle.
+PLANTED_GROUP_MODEL: dict[str, dict[str, dict[str, float]]] = {
+    "gender": {
+        "Female": {"gpt-4": 0.2, "command": -0.2},
+        "Male": {"gpt-4": -0.2, "command": 0.2},
+    },
+}
+
+
+# Topics of opening prompts, each with words no other topic or generic prompt uses, and who
+# opens them: women open relationship conversations more and fitness ones less than men; the
+# over-65s open elections more. Effects are on the log-odds among topical openings, large
+# enough that the small scale (60 participants) shows them against participant clustering.
+PLANTED_TOPICS = TopicModel(
+    p_topical=0.7,
+    vocabulary={
+        "gardening": "garden tomatoes compost seedlings pruning roses greenhouse weeds mulch",
+        "cooking": "recipe oven baking flour pasta sauce spices roast dough",
+        "elections": "ballot candidate voting campaign polls senator referendum turnout manifesto",
+        "job search": "resume interview salary hiring employer recruiter internship linkedin",
+        "relationships": "boyfriend girlfriend breakup dating jealousy romance crush anniversary",
+        "fitness": "workout gym cardio muscles stretching marathon dumbbells squats",
+    },
+    effects={
+        "gender": {"Female": {"relationships": 2.0, "fitness": -2.0}},
+        "age": {"65+ years old": {"elections": 2.0}},
+    },
+)
+
+
+def preferences_truth() -> Truth:
+    """The recovery preset plus planted gender x model effects on opening-turn scores and
+    planted topics of opening prompts with demographic effects on who opens them."""
+    truth = recovery_truth()
+    truth.preset = "preferences"
+    truth.score.group_model = {
+        attr: {level: dict(fx) for level, fx in levels.items()}
+        for attr, levels in PLANTED_GROUP_MODEL.items()
+    }
+    truth.topics = TopicModel(
+        p_topical=PLANTED_TOPICS.p_topical,
+        vocabulary=dict(PLANTED_TOPICS.vocabulary),
+        effects={
+            attr: {level: dict(fx) for level, fx in levels.items()}
+            for attr, levels in PLANTED_TOPICS.effects.items()
+        },
+    )
+    return truth
+
+
 def load_truth(spec: str | Path | None) -> Truth:
-    """A preset name (`paper`, `recovery`), a path to a truth JSON, or None for `paper`."""
+    """A preset name (`paper`, `recovery`, `preferences`), a truth JSON path, or None (`paper`)."""
     if spec is None or str(spec) == "paper":
         return paper_truth()
     if str(spec) == "recovery":
         return recovery_truth()
+    if str(spec) == "preferences":
+        return preferences_truth()
     path = Path(spec)
     if not path.is_file():
         raise FileNotFoundError(f"truth file not found: {path} (or use one of {PRESETS})")

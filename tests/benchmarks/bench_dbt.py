@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.dbt_project import AFTER_TOPICS
 from orchestration.prism.load import load_prism_directory
 from scoring.importers import import_scores
 from scoring.store import ScoreStore
@@ -29,6 +30,8 @@ def _dbt_build(db_path: Path, work_dir: Path) -> tuple[float, dict]:
     command = [
         str(Path(sys.executable).with_name("dbt")),
         "build",
+        "--exclude",
+        AFTER_TOPICS,
         "--project-dir",
         str(REPO_ROOT),
         "--profiles-dir",

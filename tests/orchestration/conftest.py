@@ -62,7 +62,7 @@ def materialized_instance(
         patch.delenv("PERSPECTIVE_API_KEY", raising=False)
         from orchestration.assets.analysis import SPECS, fit_key
         from orchestration.definitions import defs
-        from orchestration.resources import StanSettings
+        from orchestration.resources import StanSettings, TopicSettings
 
         left_out = [fit_key(spec) for spec in SPECS if spec.name not in FITS]
         selection = dg.AssetSelection.all() - dg.AssetSelection.assets(*left_out)
@@ -71,7 +71,12 @@ def materialized_instance(
                 list(defs.assets),
                 selection=selection,
                 instance=instance,
-                resources={**defs.resources, "stan_settings": StanSettings(profile="quick")},
+                resources={
+                    **defs.resources,
+                    "stan_settings": StanSettings(profile="quick"),
+                    # About 320 opening prompts at small scale: PRISM's 80 would find no topic.
+                    "topic_settings": TopicSettings(min_cluster_size=10),
+                },
                 raise_on_error=False,
             )
     # The environment is restored before any test runs, so no other suite sees these settings;

@@ -8,9 +8,11 @@ import duckdb
 import pytest
 
 from orchestration.console.summary import (
+    CASE_STUDY_TABLES,
     FitChecks,
     PaperAgreement,
     RunSummary,
+    case_study_lines,
     read_summary,
     summary_lines,
 )
@@ -121,3 +123,16 @@ def test_a_long_list_of_failing_fits_is_cut_and_a_quick_profile_is_explained(
     assert "quick profile" in text
     assert "SYNTHETIC" not in text
     assert "(1 produced no result)" not in text
+
+
+def test_case_study_lines_name_every_table_and_plot(tmp_path: Path) -> None:
+    (tmp_path / "topic_regressions.png").write_bytes(b"png")
+    lines = case_study_lines(
+        warehouse=tmp_path / "w.duckdb", plots_dir=tmp_path, log_path=tmp_path / "run.log"
+    )
+    text = "\n".join(lines)
+    for table, _ in CASE_STUDY_TABLES:
+        assert table in text
+    assert "  topic_regressions.png" in lines
+    # Rich wraps at 80 columns where the output is not a terminal (make's log, CI).
+    assert all(len(line) <= 80 for line in lines if line.startswith("  analysis."))

@@ -35,7 +35,15 @@ def _ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
 
 def test_groups_are_the_documented_layers(graph) -> None:
     groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups == {"prism", "scores", "staging", "intermediate", "marts", "analysis"}
+    assert groups == {
+        "prism",
+        "scores",
+        "staging",
+        "intermediate",
+        "marts",
+        "analysis",
+        "case_studies",
+    }
 
 
 MARTS = [
@@ -95,7 +103,7 @@ def test_writers_share_the_duckdb_pool() -> None:
 
 
 def test_jobs_schedules_and_sensors_come_from_their_modules() -> None:
-    assert [job.name for job in JOBS] == ["main_job", "score_texts"]
+    assert [job.name for job in JOBS] == ["main_job", "case_studies_job", "score_texts"]
     for job in JOBS:
         assert defs.resolve_job_def(job.name).name == job.name
     schedule = defs.resolve_schedule_def(score_texts_hourly.name)

@@ -45,8 +45,13 @@ transformed data {
   // Rough posterior sds, for the multipliers below: with a success rate p
   // the information per response is p (1 - p) <= 1/4, so a coefficient's sd
   // is at least 2 / (sd(x_k) sqrt(N)) and an LLM mean's 2 sqrt(N_model / N).
+  // The intercept's sd is about an LLM mean's over sqrt(N_model), and a
+  // participant or conversation sd near zero is resolved to about
+  // 2 / sqrt(N_user) or 2 / sqrt(N_conv).
   vector[K] b_scale;
   real mu_scale = 2 * sqrt(N_model * 1.0 / N);
+  real user_scale = 2 / sqrt(N_user);
+  real conv_scale = 2 / sqrt(N_conv);
   for (k in 1:K) {
     means_X[k] = mean(X[ : , k]);
     Xc[ : , k] = X[ : , k] - means_X[k];
@@ -57,14 +62,14 @@ transformed data {
   }
 }
 parameters {
-  real Intercept;  // intercept at the predictor means
+  real<multiplier=mu_scale> Intercept;  // intercept at the predictor means
   vector<multiplier=b_scale>[K] b;  // coefficients
   real<lower=0> sd_model;  // sd of the LLM intercepts
   // LLM means of the log-odds at the predictor means
   vector<multiplier=mu_scale>[N_model] mu_model;
-  real sd_user_signed;  // +- the sd of the participant intercepts
+  real<multiplier=user_scale> sd_user_signed;  // +- sd of the participant intercepts
   vector[N_user] z_user;  // standardised participant intercepts
-  real sd_conv_signed;  // +- the sd of the conversation intercepts
+  real<multiplier=conv_scale> sd_conv_signed;  // +- sd of the conversation intercepts
   vector[N_conv] z_conv;  // standardised conversation intercepts
 }
 transformed parameters {

@@ -47,16 +47,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-ATTRIBUTES: tuple[str, ...] = (
-    "toxicity",
-    "affinity",
-    "compassion",
-    "curiosity",
-    "reasoning_nuance",
-    "personal_story",
-    "respect",
-)
-MODERATORS: tuple[str, ...] = ("is_younger", "is_male", "is_white", "has_high_values")
+# The analyses' attributes and moderators, in their order: the truth plants effects on exactly
+# what the models estimate.
+from orchestration.modeling.specs import ATTRIBUTES, MODERATORS
+
 PRESETS: tuple[str, ...] = ("paper", "recovery", "preferences")
 # Survey answers a group x model effect may be keyed by (Participants fields of the same name).
 GROUP_ATTRIBUTES: tuple[str, ...] = ("gender", "age", "ethnicity_simplified")

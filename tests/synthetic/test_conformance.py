@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from orchestration.modeling.specs import ATTRIBUTES
+
 SURVEY_KEYS = [
     "user_id", "survey_only", "num_completed_conversations", "consent", "consent_age",
     "lm_familiarity", "lm_indirect_use", "lm_direct_use", "lm_frequency_use", "self_description",
@@ -362,16 +364,7 @@ def test_manifest_and_truth(small_prism_dir: Path, data: dict) -> None:
     assert manifest["scale"] == "small" and manifest["seed"] == 0
     assert manifest["counts"]["utterances"] == len(data["utterances"])
     truth = json.loads((small_prism_dir / "truth.json").read_text())
-    attrs = [
-        "toxicity",
-        "affinity",
-        "compassion",
-        "curiosity",
-        "reasoning_nuance",
-        "personal_story",
-        "respect",
-    ]
-    assert truth["attributes"] == attrs
+    assert truth["attributes"] == list(ATTRIBUTES)
     assert truth["preset"] == "paper"
     assert truth["score"]["beta"]["reasoning_nuance"] == 1.217
     assert truth["score"]["lambda"] == 0.244
@@ -381,5 +374,5 @@ def test_manifest_and_truth(small_prism_dir: Path, data: dict) -> None:
     assert truth["analysis_1a"]["planted"] is False
     for key in ("sd_user", "sd_conversation", "sd_model", "sigma", "mu", "delta"):
         assert key in truth["score"]
-    assert set(truth["clipping"]["mirroring_rate"]) == set(attrs)
+    assert set(truth["clipping"]["mirroring_rate"]) == set(ATTRIBUTES)
     assert max(truth["clipping"]["mirroring_rate"].values()) < 0.02

@@ -200,6 +200,38 @@ def bench(
     return rows
 
 
+SUMMARY_METRICS = (
+    ("sample_seconds", "sampling s", "{:,.0f}"),
+    ("gradient_ms", "ms / gradient", "{:.2f}"),
+    ("mean_tree_depth", "tree depth", "{:.1f}"),
+    ("warmup_share", "warmup share", "{:.0%}"),
+    ("min_ess_bulk_per_second", "bulk ESS / s", "{:.1f}"),
+    ("min_ess_tail_per_second", "tail ESS / s", "{:.1f}"),
+    ("divergences", "divergences", "{:.0f}"),
+    ("passed", "passed", "{:.0f}"),
+)
+
+
+def summary(rows: list[dict[str, object]]) -> str:
+    """The rows as one line per fit and variant, for reading the two side by side."""
+    table = pd.DataFrame(rows)
+    parts = table["metric"].str.extract(r"^(?P<name>\w+) \[(?P<variant>.+)\]$")
+    table = table.join(parts)
+    lines = [
+        "## Fits before and after (bench_fits)",
+        "",
+        "| fit | variant | " + " | ".join(label for _, label, _ in SUMMARY_METRICS) + " |",
+        "|---|---|" + "---|" * len(SUMMARY_METRICS),
+    ]
+    for (fit, variant), group in table.groupby(["benchmark", "variant"], sort=False):
+        values = dict(zip(group["name"], group["value"], strict=True))
+        cells = [fmt.format(float(values[name])) for name, _, fmt in SUMMARY_METRICS]
+        lines.append(
+            f"| {str(fit).removeprefix('fits/')} | {variant} | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fits", nargs="*", default=None)
@@ -208,6 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     rows = bench(args.fits, profile=args.profile, before=args.before or None)
     print(pd.DataFrame(rows).to_string(index=False))
+    print(summary(rows))
 
 
 if __name__ == "__main__":

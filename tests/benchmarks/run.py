@@ -48,12 +48,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             module = importlib.import_module(f"tests.benchmarks.{name}")
             rows = module.bench()
+            summary = module.summary(rows) if hasattr(module, "summary") else None
         except Exception:  # noqa: BLE001 - one failing benchmark must not hide the others' figures
             failures.append(name)
             traceback.print_exc()
             continue
         ran_at = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
         store[name] = {"ran_at": ran_at, "rows": rows}
+        if summary:
+            store[name]["summary"] = summary
     STORE.write_text(json.dumps(store, indent=1, default=str) + "\n")
 
     lines = [
@@ -74,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {row['benchmark']} | {row['metric']} | {_format_value(row['value'])} | "
                 f"{row.get('unit', '')} | {row.get('note', '')} (run {store[name]['ran_at']}) |"
             )
+    # A module may add a section of its own below the table (a side-by-side view, say).
+    for name in MODULES:
+        if name in store and store[name].get("summary"):
+            lines += ["", str(store[name]["summary"]).rstrip(), f"(run {store[name]['ran_at']})"]
     if failures:
         lines += ["", f"Failed (see the console): {', '.join(failures)}"]
     RESULTS.write_text("\n".join(lines) + "\n")

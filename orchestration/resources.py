@@ -122,7 +122,7 @@ class StanSettings(dg.ConfigurableResource):
     """How the fits sample and which rows they use; defaults are the paper's reading.
 
     ``engine`` is ``auto``, ``pystan`` or ``cmdstanpy`` (``PRISM_STAN_ENGINE``).
-    ``profile`` is ``quick`` (tests), ``default`` (4 chains x 200 + 800; 400 draws for 1a) or
+    ``profile`` is ``quick`` (tests), ``default`` (4 chains x 200 + 800; 600 draws for 1a) or
     ``paper`` (4 x 1,000 + 1,000 for 1a/1b, 3,000 draws for 2 and 3); ``PRISM_FIT_PROFILE``
     sets it.
     Each of ``chains``, ``warmup``, ``draws``, ``seed``, ``adapt_delta`` and ``max_treedepth``

@@ -14,9 +14,13 @@ from rich.markup import escape
 
 TABLES = (
     ("analysis.paper_comparison", "every estimate beside the paper's"),
-    ("analysis.hypotheses", "the paper's hypotheses: posterior probability, evidence ratio"),
+    ("analysis.hypotheses", "each hypothesis: probability, evidence ratio"),
     ("analysis.fit_diagnostics", "each fit's convergence checks"),
     ("analysis.posterior_summary", "every term of every fit"),
+    # PRISM's case studies (the rest are listed by `make case-studies`).
+    ("analysis.model_rankings", "the LLMs ranked overall and within groups"),
+    ("analysis.jury_welfare", "welfare of the model each jury picks"),
+    ("analysis.topic_prevalence", "who opens which topic: shares, LPM estimates"),
 )
 
 

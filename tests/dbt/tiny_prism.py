@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.prism.files import LM_USECASE_KEYS, STATED_PREF_KEYS
 from orchestration.synthetic.attributes import PERSPECTIVE
 
 MODELS: list[tuple[str, str]] = [
@@ -30,38 +31,9 @@ MODELS: list[tuple[str, str]] = [
     ("meta-llama/Llama-2-7b-chat-hf", "huggingface_api"),
 ]
 ATTRIBUTES = list(PERSPECTIVE)
-USECASES = [
-    "homework_assistance",
-    "research",
-    "source_suggestions",
-    "professional_work",
-    "creative_writing",
-    "casual_conversation",
-    "personal_recommendations",
-    "daily_productivity",
-    "technical_or_programming_help",
-    "travel_guidance",
-    "lifestyle_and_hobbies",
-    "well-being_guidance",
-    "medical_guidance",
-    "financial_guidance",
-    "games",
-    "historical_or_news_insight",
-    "relationship_advice",
-    "language_learning",
-    "other",
-]
-PREFS = [
-    "values",
-    "creativity",
-    "fluency",
-    "factuality",
-    "diversity",
-    "safety",
-    "personalisation",
-    "helpfulness",
-    "other",
-]
+# The codebook's keys, from the loader's own file specs.
+USECASES = list(LM_USECASE_KEYS)
+PREFS = list(STATED_PREF_KEYS)
 PERF = ["values", "fluency", "factuality", "safety", "diversity", "creativity", "helpfulness"]
 AGES = [
     "18-24 years old",

@@ -97,6 +97,8 @@ def test_lines_name_the_counts_the_failures_and_where_to_look(tmp_path: Path) ->
     assert "[bold]31 of 50[/] lie within the paper's interval" in text
     assert "SYNTHETIC" in text
     assert "analysis.paper_comparison" in text
+    assert "analysis.model_rankings" in text  # the case studies run in the same job
+    assert all(len(line) <= 80 for line in lines if line.startswith("  analysis."))
     assert "figure_1.png" in text
     assert "make ui" in text
     assert lines[-1] == f"Full log: {tmp_path / 'logs' / 'run-1.log'}"

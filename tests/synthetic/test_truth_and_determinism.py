@@ -12,17 +12,8 @@ import pytest
 
 from orchestration.synthetic import GenerationReport, generate, load_truth
 from orchestration.synthetic.cli import main
+from orchestration.synthetic.generator import FILES
 from orchestration.synthetic.truth import paper_truth, recovery_truth
-
-FILES = (
-    "survey.jsonl",
-    "conversations.jsonl",
-    "utterances.jsonl",
-    "metadata.jsonl",
-    "perspective_scores.csv",
-    "truth.json",
-    "MANIFEST.json",
-)
 
 
 def _digest(path: Path) -> str:

@@ -21,7 +21,7 @@ Analysis 1a is not planted (the top-scored flag follows from the scores), so its
 measured in ``bench_stan`` on outcomes drawn from the Bernoulli program itself.
 
 Run: ``make bench BENCH=bench_suite`` or ``.venv/bin/python -m tests.benchmarks.bench_suite
-[profile]``; about an hour at ``paper`` on two cores.
+[profile]``; about 35 minutes at ``paper`` on two cores.
 """
 
 from __future__ import annotations

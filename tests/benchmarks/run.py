@@ -27,6 +27,7 @@ MODULES = (
     "bench_stan",
     "bench_fits",
     "bench_suite",
+    "bench_choice",
 )
 
 

@@ -11,7 +11,8 @@
 // conversation's mood, the turn, an overall intercept, and the LLM effect in
 // later turns, whose options come from one LLM. The LLM effects are therefore
 // identified by the opening turns only, and only up to a constant, so they
-// sum to zero.
+// sum to zero: r_model ~ normal(0, sd_model) projected onto the sum-zero
+// subspace (the first N_model - 1 are free, the last is minus their sum).
 //
 // Ties. When several options share the top score the pick is read as "one of
 // the tied options": the set contributes log sum_{i in top} Pr(i), the chance
@@ -125,7 +126,12 @@ model {
       target += sum(log(top)) - sum(log(all));
     }
   }
-  target += normal_lpdf(r_model | 0, sd_model);
+  // The LLM effects are a normal(0, sd_model) vector projected onto the sum-zero
+  // subspace: their quadratic form is sum(r_model^2) / sd_model^2, but they have
+  // N_model - 1 dimensions, not N_model, hence one log(sd_model) back. Without
+  // it the prior of sd_model gains a factor 1 / sd_model (simulation-based
+  // calibration caught it: sd_model's ranks piled up).
+  target += normal_lpdf(r_model | 0, sd_model) + log(sd_model);
   target += std_normal_lpdf(to_vector(z_slope));
   target += lprior;
 }

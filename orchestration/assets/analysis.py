@@ -127,9 +127,14 @@ def _build_fit_asset(spec: AnalysisSpec) -> dg.AssetsDefinition:
     )
     def _fit(context: dg.AssetExecutionContext, stan_settings: StanSettings):
         inputs = snapshot_files()
+        if not inputs.rows.exists():
+            raise dg.Failure(
+                f"No model snapshot at {inputs.rows}: materialise analysis/model_snapshot first "
+                "(`make run` does)."
+            )
         snapshot = pd.read_parquet(inputs.rows)
         paper = normalise_paper_estimates(pd.read_parquet(inputs.paper_estimates))
-        profile = stan_settings.sampling_profile(spec.paper_id)
+        profile = stan_settings.sampling_profile(spec.profile_key)
         files = FitFiles.of(fits_dir(), spec)
         context.log.info(
             f"Sampling {spec.name}: {profile.chains} chains x {profile.warmup} warmup "
@@ -187,6 +192,7 @@ def _build_fit_asset(spec: AnalysisSpec) -> dg.AssetsDefinition:
 
 SPECS = [*paper_specs(), *beyond_paper_specs()]
 FIT_ASSETS = [_build_fit_asset(spec) for spec in SPECS]
+SUMMARY_KEYS = [dg.AssetKey(["analysis", table]) for table in SUMMARY_TABLES]
 
 
 @dg.multi_asset(

@@ -90,4 +90,3 @@ def beyond_paper_comparison(summary: pd.DataFrame, paper: pd.DataFrame) -> pd.Da
     if not frames:
         return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
     return pd.concat(frames, ignore_index=True)[list(COMPARISON_COLUMNS)]
-

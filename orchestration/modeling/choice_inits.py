@@ -37,7 +37,7 @@ class _SetLikelihood:
         # The LLM effects sum to zero: the last one is minus the sum of the others.
         model = np.zeros((data.N, data.N_model - 1))
         J = np.asarray(data.J_model) - 1
-        free = J < data.N_model - 1
+        free = data.N_model - 1 > J
         model[np.flatnonzero(free), J[free]] = 1.0
         model[~free, :] = -1.0
         # Centred within each set, as the program centres its predictors.
@@ -83,13 +83,30 @@ def choice_initial_values(data: ChoiceData, chains: int, seed: int) -> list[dict
         b, free = theta[: data.K], theta[data.K :]
         llm = np.r_[free, -free.sum()]
         start: dict[str, Any] = {
-            "b": b.tolist(),
+            "b": b,
             "r_model_free": free.tolist(),
             "sd_model": float((np.std(llm) or 0.1) * np.exp(rng.uniform(-0.5, 0.5))),
         }
         if data.random_slopes:
             scale = np.abs(b) * 0.1 + 0.1
-            start["tau_signed"] = (scale * np.exp(rng.uniform(-1, 1, data.K) * _SCALE_JITTER)).tolist()
+            start["tau_signed"] = (
+                scale * np.exp(rng.uniform(-1, 1, data.K) * _SCALE_JITTER)
+            ).tolist()
             start["z_slope"] = rng.uniform(-0.5, 0.5, (data.N_user, data.K)).tolist()
         starts.append(start)
+    # The program samples b_tilde = R b, R from the thin QR decomposition of the predictors
+    # centred within their sets, with a positive diagonal as Stan's qr_thin_R has.
+    r = _qr_r(data)
+    for start in starts:
+        start["b_tilde"] = (r @ np.asarray(start.pop("b"))).tolist()
     return starts
+
+
+def _qr_r(data: ChoiceData) -> np.ndarray:
+    X = np.asarray(data.X, dtype=float).reshape(data.N, data.K)
+    starts = np.asarray(data.set_start[:-1]) - 1
+    sizes = np.diff(np.asarray(data.set_start))
+    means = np.add.reduceat(X, starts, axis=0) / sizes[:, None]
+    centred = X - means[np.repeat(np.arange(data.S), sizes)]
+    r = np.linalg.qr(centred, mode="r")
+    return np.sign(np.diag(r))[:, None] * r

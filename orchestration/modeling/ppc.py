@@ -98,9 +98,9 @@ def _replicate_choice(
     eta += _draws(posterior, "r_model", keep)[:, np.asarray(record.J_model) - 1]
     set_of = np.repeat(np.arange(record.S), np.diff(record.set_start))
     if record.random_slopes:
-        slopes = _draws(posterior, "z_slope", keep) * _draws(posterior, "tau_signed", keep)[
-            :, None, :
-        ]
+        slopes = (
+            _draws(posterior, "z_slope", keep) * _draws(posterior, "tau_signed", keep)[:, None, :]
+        )
         user = np.asarray(record.J_set_user)[set_of] - 1
         eta += np.einsum("dnk,nk->dn", slopes[:, user, :], X)
     noisy = eta + rng.gumbel(size=eta.shape)

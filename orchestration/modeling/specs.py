@@ -51,7 +51,7 @@ GAUSSIAN_PROGRAMS = ("gaussian_nested_marginal", "gaussian_nested")
 BEYOND_PAPER = "beyond"
 # The paper's analysis each beyond-the-paper analysis answers the same question as: its
 # hypotheses take that analysis's directions, and the comparison tables set the two side by side.
-COMPARED_WITH: dict[str, str] = {"top_choice": "top_scored"}
+COMPARED_WITH: dict[str, str] = {"top_choice": "top_scored", "top_choice_mixed": "top_scored"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,13 @@ class AnalysisSpec:
         return PAPER_IDS.get(self.analysis, BEYOND_PAPER)
 
     @property
+    def profile_key(self) -> str:
+        """What `engine.profile_for` reads: the paper's id, or the kind of choice model."""
+        if self.family is Family.CHOICE:
+            return "choice_mixed" if self.random_slopes else "choice"
+        return self.paper_id
+
+    @property
     def in_paper(self) -> bool:
         return self.analysis in PAPER_IDS
 
@@ -101,7 +108,7 @@ class AnalysisSpec:
         """Relative sampling cost (higher samples longer), so a scheduler can start the costliest
         fits first: the Bernoulli fits keep ~9,400 intercepts as parameters, the Gaussian ones
         integrate them out; a subset has about a third of the rows."""
-        costs = {Family.BERNOULLI: 100, Family.CHOICE: 60 if self.random_slopes else 15}
+        costs = {Family.BERNOULLI: 100, Family.CHOICE: 300 if self.random_slopes else 30}
         cost = costs.get(self.family, 10 + len(self.terms))
         return cost if self.conversation_type is None else cost // 3
 
@@ -203,19 +210,24 @@ def mirroring_specs() -> list[AnalysisSpec]:
 
 def top_choice_specs() -> list[AnalysisSpec]:
     """Beyond the paper: the top-scored option of each interaction as a choice among its options
-    (a mixed logit: participant-level random slopes on the attributes), on 1a's subsets."""
+    (a conditional logit on the attributes and LLM effects), on 1a's subsets."""
     return [
-        AnalysisSpec(
-            "top_choice", subset, Family.CHOICE, "is_top_scored", ATTRIBUTES, ctype,
-            random_slopes=True,
-        )
+        AnalysisSpec("top_choice", subset, Family.CHOICE, "is_top_scored", ATTRIBUTES, ctype)
         for subset, ctype in _subsets()
     ]
 
 
+def top_choice_mixed_spec() -> AnalysisSpec:
+    """The conditional logit with participant-level random slopes on the attributes (a mixed
+    logit), on all conversations: how much people differ in what they reward."""
+    return AnalysisSpec(
+        "top_choice_mixed", ALL, Family.CHOICE, "is_top_scored", ATTRIBUTES, random_slopes=True
+    )
+
+
 def beyond_paper_specs() -> list[AnalysisSpec]:
     """The models set beside the paper's (issue 15), in their table order."""
-    return top_choice_specs()
+    return [*top_choice_specs(), top_choice_mixed_spec()]
 
 
 def paper_specs() -> list[AnalysisSpec]:

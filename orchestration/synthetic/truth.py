@@ -242,7 +242,9 @@ class Truth:
             raise ValueError(f"truth file: score.noise {self.score.noise!r} is not one of {NOISES}")
         unknown_slopes = [a for a in self.score.slope_sd if a not in ATTRIBUTES]
         if unknown_slopes:
-            raise ValueError(f"truth file: score.slope_sd names unknown attributes {unknown_slopes}")
+            raise ValueError(
+                f"truth file: score.slope_sd names unknown attributes {unknown_slopes}"
+            )
         if self.topics is not None:
             self._validate_topics(self.topics)
         for where, mapping in checks.items():

@@ -7,9 +7,10 @@ ingest, scores and dbt into ``analysis/model_snapshot``. Its interactions are sp
 conversation, 80% to train and 20% held out. On the training rows, under the ``default``
 profile, three fits of the top pick over all conversation types:
 
-- ``top_choice`` as `make run` fits it: the mixed logit (participant-level random slopes);
-- the plain conditional logit (no random slopes);
-- the paper's Bernoulli model (1a, ``top_scored``).
+- ``top_choice``, the conditional logit;
+- the paper's Bernoulli model (1a, ``top_scored``);
+- with ``--mixed``, ``top_choice_mixed``, the mixed logit (participant-level random slopes;
+  about half an hour more).
 
 Each reports sampling seconds, the convergence checks and the smallest bulk and tail ESS per
 second; the choice models report recovery of the planted coefficients (the share of 90%
@@ -26,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,13 @@ from orchestration.modeling.choice import ChoiceData, build_choice_data
 from orchestration.modeling.choice_predict import ChoiceSets, PredictiveScore, score_sets
 from orchestration.modeling.engine import profile_for
 from orchestration.modeling.fit import FitResult, run_analysis
-from orchestration.modeling.specs import ATTRIBUTES, AnalysisOptions, top_choice_specs, top_scored_specs
+from orchestration.modeling.specs import (
+    ATTRIBUTES,
+    AnalysisOptions,
+    top_choice_mixed_spec,
+    top_choice_specs,
+    top_scored_specs,
+)
 from orchestration.settings import REPO_ROOT
 from tests.benchmarks.bench_fits import build_snapshot
 
@@ -59,8 +65,7 @@ def implied_choice(workdir: Path) -> dict[str, object]:
 
 def evaluation_sets(rows: pd.DataFrame, fit: FitResult) -> ChoiceSets:
     """The held-out choice sets, indexed like `fit`'s LLMs and participants."""
-    spec = top_choice_specs()[0]
-    data = build_choice_data(rows, spec)
+    data = build_choice_data(rows, top_choice_specs()[0])
     record = data.stan
     assert isinstance(record, ChoiceData)
     models = {m: i for i, m in enumerate(fit.data.model_names)}
@@ -97,22 +102,22 @@ def recovery(fit: FitResult, planted: np.ndarray) -> tuple[float, float]:
     return coverage, float(np.corrcoef(b.mean(axis=0), planted)[0, 1])
 
 
-def bench(workdir: Path = WORKDIR) -> list[dict[str, object]]:
+def bench(workdir: Path = WORKDIR, with_mixed: bool = False) -> list[dict[str, object]]:
     snapshot = pd.read_parquet(build_snapshot(workdir, truth="choice"))
     implied = implied_choice(workdir)
     planted = np.array([implied["beta"][a] for a in ATTRIBUTES])
     test = held_out(snapshot["conversation_id"])
     train, heldout = snapshot[~test], snapshot[test]
-    mixed = top_choice_specs()[0]
     fits = {
-        "mixed logit": mixed,
-        "conditional logit": replace(mixed, random_slopes=False),
+        "conditional logit": top_choice_specs()[0],
         "bernoulli (1a)": top_scored_specs()[0],
     }
+    if with_mixed:
+        fits["mixed logit"] = top_choice_mixed_spec()
     rows: list[dict[str, object]] = []
     scores: dict[str, PredictiveScore] = {}
     for label, spec in fits.items():
-        profile = profile_for("default", spec.paper_id)
+        profile = profile_for("default", spec.profile_key)
         start = time.perf_counter()
         fit = run_analysis(
             spec, train, profile, AnalysisOptions(), output_dir=workdir / "fits" / label
@@ -121,44 +126,95 @@ def bench(workdir: Path = WORKDIR) -> list[dict[str, object]]:
         verdict = fit.diagnostics.iloc[0]
         name = f"choice/{label}"
         rows += [
-            _row(name, "sample_seconds", float(verdict["sample_seconds"]), "s",
-                 f"{profile.chains} x ({profile.warmup} + {profile.draws}), train split"),
+            _row(
+                name,
+                "sample_seconds",
+                float(verdict["sample_seconds"]),
+                "s",
+                f"{profile.chains} x ({profile.warmup} + {profile.draws}), train split",
+            ),
             _row(name, "wall_seconds", wall, "s", "data, inits, sampling and summaries"),
-            _row(name, "passed", bool(verdict["passed"]), "",
-                 f"R-hat {verdict['max_r_hat']:.3f}, ESS {verdict['min_ess_bulk']:.0f}/"
-                 f"{verdict['min_ess_tail']:.0f}, {verdict['divergences']} divergences"),
-            _row(name, "min_ess_bulk_per_second", float(verdict["min_ess_bulk_per_second"]),
-                 "1/s", ""),
-            _row(name, "min_ess_tail_per_second", float(verdict["min_ess_tail_per_second"]),
-                 "1/s", ""),
+            _row(
+                name,
+                "passed",
+                bool(verdict["passed"]),
+                "",
+                f"R-hat {verdict['max_r_hat']:.3f}, ESS {verdict['min_ess_bulk']:.0f}/"
+                f"{verdict['min_ess_tail']:.0f}, {verdict['divergences']} divergences",
+            ),
+            _row(
+                name,
+                "min_ess_bulk_per_second",
+                float(verdict["min_ess_bulk_per_second"]),
+                "1/s",
+                "",
+            ),
+            _row(
+                name,
+                "min_ess_tail_per_second",
+                float(verdict["min_ess_tail_per_second"]),
+                "1/s",
+                "",
+            ),
         ]
         coverage, correlation = recovery(fit, planted)
         rows += [
-            _row(name, "coverage_90", coverage, "",
-                 f"share of 7 planted choice coefficients inside the 90% interval "
-                 f"(goal for the choice models: >= {MIN_COVERAGE})"),
-            _row(name, "correlation", correlation, "",
-                 f"posterior means against the planted values (goal: >= {MIN_CORRELATION})"),
+            _row(
+                name,
+                "coverage_90",
+                coverage,
+                "",
+                f"share of 7 planted choice coefficients inside the 90% interval "
+                f"(goal for the choice models: >= {MIN_COVERAGE})",
+            ),
+            _row(
+                name,
+                "correlation",
+                correlation,
+                "",
+                f"posterior means against the planted values (goal: >= {MIN_CORRELATION})",
+            ),
         ]
         if spec.random_slopes:
             tau = _draws(fit, "tau")
             planted_tau = np.array([implied["slope_sd"][a] for a in ATTRIBUTES])
             lower, upper = np.quantile(tau, [0.05, 0.95], axis=0)
-            rows.append(_row(name, "slope_sd_coverage_90",
-                             float(((lower <= planted_tau) & (planted_tau <= upper)).mean()), "",
-                             "planted participant slope sds inside the 90% interval"))
+            rows.append(
+                _row(
+                    name,
+                    "slope_sd_coverage_90",
+                    float(((lower <= planted_tau) & (planted_tau <= upper)).mean()),
+                    "",
+                    "planted participant slope sds inside the 90% interval",
+                )
+            )
         scores[label] = predictive(fit, evaluation_sets(heldout, fit))
     reference = scores["bernoulli (1a)"]
     for label, score in scores.items():
         total, se = score.total()
         difference = score.log_density - reference.log_density
         rows += [
-            _row(f"choice/{label}", "heldout_log_density", total, "nats",
-                 f"+- {se:.1f} over {score.log_density.size} held-out sets"),
-            _row(f"choice/{label}", "heldout_vs_bernoulli", float(difference.sum()), "nats",
-                 f"+- {np.sqrt(difference.size) * difference.std(ddof=1):.1f} (paired)"),
-            _row(f"choice/{label}", "heldout_accuracy", float(score.accuracy.mean()), "",
-                 "share of held-out sets whose most probable option is a top one"),
+            _row(
+                f"choice/{label}",
+                "heldout_log_density",
+                total,
+                "nats",
+                f"+- {se:.1f} over {score.log_density.size} held-out sets",
+            ),
+            _row(
+                f"choice/{label}",
+                "heldout_vs_bernoulli",
+                float(difference.sum()),
+                "nats",
+                f"+- {np.sqrt(difference.size) * difference.std(ddof=1):.1f} (paired)",
+            ),
+            _row(
+                f"choice/{label}",
+                "heldout_accuracy",
+                float(score.accuracy.mean()),
+                "",
+                "share of held-out sets whose most probable option is a top one",
+            ),
         ]
     return rows
 
@@ -168,7 +224,9 @@ def _row(benchmark: str, metric: str, value: object, unit: str, note: str) -> di
 
 
 def main() -> None:
-    for row in bench():
+    import sys
+
+    for row in bench(with_mixed="--mixed" in sys.argv[1:]):
         print(row)
 
 

@@ -28,6 +28,7 @@ MODULES = (
     "bench_fits",
     "bench_suite",
     "bench_choice",
+    "bench_sbc",
 )
 
 

@@ -12,12 +12,12 @@ import pytest
 from orchestration.modeling.choice import ChoiceData, build_choice_data
 from orchestration.modeling.choice_inits import choice_initial_values, conditional_logit_estimate
 from orchestration.modeling.engine import SamplingProfile, sample
-from orchestration.modeling.specs import ATTRIBUTES, top_choice_specs
+from orchestration.modeling.specs import ATTRIBUTES, top_choice_mixed_spec, top_choice_specs
 from tests.modeling.sbc import sbc_ranks, uniformity_p_values
 from tests.modeling.simulate import ChoiceTruth, simulate_choices
 
-MIXED = top_choice_specs()[0]
-PLAIN = replace(MIXED, random_slopes=False)
+PLAIN = top_choice_specs()[0]
+MIXED = top_choice_mixed_spec()
 # Choice-scale coefficients like the `choice` synthetic preset's: reasoning/nuance wins by
 # several units, toxicity and personal stories lose.
 TRUTH = ChoiceTruth(b=np.array([-2.6, -0.5, 0.7, -0.6, 4.9, -2.6, 1.0]), sd_model=0.4)
@@ -99,7 +99,7 @@ def test_maximum_likelihood_recovers_planted_choices(choice_record: ChoiceData) 
 def test_every_chain_starts_somewhere_else(choice_record: ChoiceData) -> None:
     mixed = replace(choice_record, random_slopes=1)
     starts = choice_initial_values(mixed, chains=3, seed=1)
-    assert len({tuple(s["b"]) for s in starts}) == 3
+    assert len({tuple(s["b_tilde"]) for s in starts}) == 3
     assert np.array(starts[0]["z_slope"]).shape == (mixed.N_user, mixed.K)
     assert all(np.all(np.array(s["tau_signed"]) > 0) for s in starts)
 

@@ -18,12 +18,13 @@ SEED ?= 0
 UI_PORT ?= 3000
 DOCS_PORT ?= 8081
 
-.PHONY: help venv manifest dagster-home system-packages-test system-packages-stan run case-studies \
+.PHONY: help venv manifest dagster-home system-packages-test system-packages-stan run case-studies beyond-paper \
 	test test-fast bench ui docs synthetic lint
 
 help:
 	@echo "make run        the main job: PRISM (or synthetic) -> scores -> marts -> Stan fits -> comparison with the paper, and PRISM's case studies"
 	@echo "make case-studies  PRISM's own case studies alone (rankings, juries, topics), without the paper's fits"
+	@echo "make beyond-paper  the models beyond the paper (the top pick as a choice), after make run"
 	@echo "make test       the test suite (what .ci/run calls); installs chromium and g++ when missing"
 	@echo "make bench      the benchmarks, written to tests/benchmarks/results.md"
 	@echo "make ui         the Dagster UI on 127.0.0.1:$(UI_PORT)"
@@ -64,6 +65,10 @@ run: manifest dagster-home system-packages-stan
 # The case studies alone (they are in `make run` too); it builds what they read, not the paper's fits.
 case-studies: manifest dagster-home system-packages-stan
 	$(BIN)/python -m orchestration.run --job case_studies_job
+
+# The models beyond the paper (the top pick as a choice), on the snapshot `make run` left.
+beyond-paper: manifest dagster-home system-packages-stan
+	$(BIN)/python -m orchestration.run --job beyond_paper_job
 
 test: manifest system-packages-test
 	$(BIN)/ruff check .

@@ -33,7 +33,7 @@ from orchestration.console.noise import without_false_warnings
 from orchestration.console.progress import RunProgress, is_fit
 from orchestration.console.summary import case_study_lines, read_summary, summary_lines
 from orchestration.console.view import ProgressView
-from orchestration.jobs import case_studies_job, main_job
+from orchestration.jobs import beyond_paper_job, case_studies_job, main_job
 
 POLL_SECONDS = 0.5
 # How much of the log's end to show when the run failed before Dagster recorded why.
@@ -104,7 +104,9 @@ def log_tail(log_path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.run")
     parser.add_argument(
-        "--job", choices=[main_job.name, case_studies_job.name], default=main_job.name
+        "--job",
+        choices=[main_job.name, case_studies_job.name, beyond_paper_job.name],
+        default=main_job.name,
     )
     job = parser.parse_args(argv).job
     console = Console(highlight=False)

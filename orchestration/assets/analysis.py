@@ -29,7 +29,7 @@ from orchestration.modeling.snapshot import (
     SnapshotFiles,
     export_snapshot,
 )
-from orchestration.modeling.specs import AnalysisSpec, paper_specs
+from orchestration.modeling.specs import AnalysisSpec, Family, beyond_paper_specs, paper_specs
 from orchestration.modeling.summaries import DiagnosticThresholds, normalise_paper_estimates
 from orchestration.resources import StanSettings, WarehouseResource
 
@@ -87,17 +87,31 @@ def model_snapshot(
     )
 
 
-def _build_fit_asset(spec: AnalysisSpec) -> dg.AssetsDefinition:
-    key = fit_key(spec)
-    description = (
+BEYOND_PAPER_GROUP = "beyond_paper"
+
+
+def _describe(spec: AnalysisSpec) -> str:
+    if spec.family is Family.CHOICE:
+        slopes = " and participant-level random slopes" if spec.random_slopes else ""
+        return (
+            f"Beyond the paper: {spec.outcome} on {spec.subset} as a choice among each "
+            f"interaction's options (conditional logit on {len(spec.terms)} terms, with LLM "
+            f"effects{slopes})."
+        )
+    return (
         f"Stan fit of {spec.analysis} ({spec.family.value}) on {spec.subset}: "
         f"{spec.outcome} on {len(spec.terms)} terms, with participant, conversation and LLM "
         "intercepts."
     )
 
+
+def _build_fit_asset(spec: AnalysisSpec) -> dg.AssetsDefinition:
+    key = fit_key(spec)
+    description = _describe(spec)
+
     @dg.asset(
         key=key,
-        group_name="analysis",
+        group_name="analysis" if spec.in_paper else BEYOND_PAPER_GROUP,
         deps=[SNAPSHOT_KEY],
         description=description,
         check_specs=[
@@ -107,15 +121,20 @@ def _build_fit_asset(spec: AnalysisSpec) -> dg.AssetsDefinition:
         ],
         automation_condition=dg.AutomationCondition.eager(),
         kinds={"stan"},
-        tags={"analysis": spec.analysis},
+        tags={"analysis": spec.analysis, "beyond_paper": str(not spec.in_paper).lower()},
         # The executor starts the costliest fits first, so both cores stay busy to the end.
         op_tags={"dagster/priority": str(spec.priority)},
     )
     def _fit(context: dg.AssetExecutionContext, stan_settings: StanSettings):
         inputs = snapshot_files()
+        if not inputs.rows.exists():
+            raise dg.Failure(
+                f"No model snapshot at {inputs.rows}: materialise analysis/model_snapshot first "
+                "(`make run` does)."
+            )
         snapshot = pd.read_parquet(inputs.rows)
         paper = normalise_paper_estimates(pd.read_parquet(inputs.paper_estimates))
-        profile = stan_settings.sampling_profile(spec.paper_id)
+        profile = stan_settings.sampling_profile(spec.profile_key)
         files = FitFiles.of(fits_dir(), spec)
         context.log.info(
             f"Sampling {spec.name}: {profile.chains} chains x {profile.warmup} warmup "
@@ -151,6 +170,11 @@ def _build_fit_asset(spec: AnalysisSpec) -> dg.AssetsDefinition:
                 outputs.hypotheses.to_markdown(index=False, floatfmt=".3f")
             ),
         }
+        metadata["posterior_predictive"] = dg.MetadataValue.md(
+            result.ppc.drop(columns=["analysis", "subset"]).to_markdown(index=False, floatfmt=".3f")
+            + "\n\n"
+            + _markdown_image(result.ppc_plot, f"{spec.name} posterior predictive check")
+        )
         if outputs.plot is not None:
             metadata["plot"] = dg.MetadataValue.md(
                 _markdown_image(outputs.plot, f"{spec.name} coefficients")
@@ -166,8 +190,9 @@ def _build_fit_asset(spec: AnalysisSpec) -> dg.AssetsDefinition:
     return _fit
 
 
-SPECS = paper_specs()
+SPECS = [*paper_specs(), *beyond_paper_specs()]
 FIT_ASSETS = [_build_fit_asset(spec) for spec in SPECS]
+SUMMARY_KEYS = [dg.AssetKey(["analysis", table]) for table in SUMMARY_TABLES]
 
 
 @dg.multi_asset(

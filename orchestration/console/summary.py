@@ -17,6 +17,8 @@ TABLES = (
     ("analysis.hypotheses", "each hypothesis: probability, evidence ratio"),
     ("analysis.fit_diagnostics", "each fit's convergence checks"),
     ("analysis.posterior_summary", "every term of every fit"),
+    ("analysis.posterior_predictive", "each fit's posterior predictive checks"),
+    ("analysis.beyond_paper_comparison", "1a's conclusions beside the choice model's"),
     # PRISM's case studies (the rest are listed by `make case-studies`).
     ("analysis.model_rankings", "the LLMs ranked overall and within groups"),
     ("analysis.jury_welfare", "welfare of the model each jury picks"),

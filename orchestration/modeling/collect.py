@@ -14,13 +14,19 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .beyond import beyond_paper_comparison
 from .fit import FitResult
 from .plots import coefficient_plot
 from .specs import AnalysisSpec
 from .summaries import compare_with_paper
 
-FIT_TABLES: tuple[str, ...] = ("posterior_summary", "fit_diagnostics", "hypotheses")
-SUMMARY_TABLES: tuple[str, ...] = (*FIT_TABLES, "paper_comparison")
+FIT_TABLES: tuple[str, ...] = (
+    "posterior_summary",
+    "fit_diagnostics",
+    "hypotheses",
+    "posterior_predictive",
+)
+SUMMARY_TABLES: tuple[str, ...] = (*FIT_TABLES, "paper_comparison", "beyond_paper_comparison")
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,9 @@ def gather_fits(
     tables["paper_comparison"] = compare_with_paper(tables["posterior_summary"], paper).assign(
         dataset_source=sources
     )
+    tables["beyond_paper_comparison"] = beyond_paper_comparison(
+        tables["posterior_summary"], paper
+    ).assign(dataset_source=sources)
     return GatheredFits(tables, stale)
 
 
@@ -104,6 +113,7 @@ def write_fit_outputs(
         "posterior_summary": result.summary,
         "fit_diagnostics": result.diagnostics,
         "hypotheses": result.hypotheses,
+        "posterior_predictive": result.ppc,
     }
     labelled = {name: f.assign(dataset_source=dataset_source) for name, f in outputs.items()}
     for name, frame in labelled.items():
@@ -116,7 +126,8 @@ def write_fit_outputs(
             spec.analysis,
             files.plot,
             subsets=(spec.subset,),
-            paper=paper[paper["analysis"] == spec.paper_id],
+            # A beyond-the-paper model's coefficients are on another scale than any published one.
+            paper=paper[paper["analysis"] == spec.paper_id] if spec.in_paper else None,
             title=f"{spec.analysis}: {spec.subset}",
         )
     return FitOutputs(

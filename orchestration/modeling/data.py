@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .specs import ATTRIBUTES, AnalysisOptions, AnalysisSpec, Family
+
+if TYPE_CHECKING:
+    from .choice import ChoiceData
 
 ID_COLUMNS: tuple[str, ...] = ("utterance_id", "conversation_id", "user_id", "model_name")
 # The attributes a row needs under `complete_attributes`: the paper's sample is the responses
@@ -71,13 +74,16 @@ class FitData:
     """A Stan data record plus the names needed to label its draws."""
 
     spec: AnalysisSpec
-    stan: NestedData
+    stan: NestedData | ChoiceData
     user_ids: tuple[str, ...]  # r_user[g] belongs to user_ids[g - 1]
     conversation_ids: tuple[str, ...]
     model_names: tuple[str, ...]
     fingerprint: str  # sha256 of the rows used, in their canonical order
     n_rows_in: int
     rows_dropped: dict[str, int]  # reason -> rows, in the order the filters ran
+    # Zero-based interaction of each row, in the record's order (for posterior predictive
+    # checks per interaction); None when the snapshot has no interaction ids.
+    interactions: np.ndarray | None = None
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -201,6 +207,9 @@ def build_fit_data(
         fingerprint=fingerprint(rows, [*ID_COLUMNS, spec.outcome, *term_columns(spec.terms)]),
         n_rows_in=len(snapshot),
         rows_dropped=dropped,
+        interactions=(
+            rows["interaction_id"].factorize()[0] if "interaction_id" in rows.columns else None
+        ),
     )
 
 

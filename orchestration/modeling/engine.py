@@ -69,17 +69,31 @@ DEFAULT = SamplingProfile(
     term_buffer=40,
 )
 DEFAULT_1A = replace(DEFAULT, draws=600)
+# The conditional logit of the top pick (beyond the paper): about one effective draw per draw on
+# the full-scale synthetic data, so 4 x 400 leaves its checks a wide margin.
+DEFAULT_CHOICE = replace(DEFAULT, draws=400)
+# The mixed logit: its participant slope sds are weakly identified by a few dozen choices per
+# participant and mix slowly (bulk ESS 15-25 from 400 draws after a 200-iteration warmup at full
+# scale), so it gets Stan's standard warmup and 1,000 draws a chain.
+DEFAULT_CHOICE_MIXED = SamplingProfile(
+    "default", chains=4, warmup=1000, draws=1000, adapt_delta=0.9
+)
 # The paper: 4 chains x 1,000 warmup; 1,000 draws for 1a/1b, 3,000 for analyses 2 and 3.
 PAPER = SamplingProfile("paper", chains=4, warmup=1000, draws=1000)
 PAPER_LONG = SamplingProfile("paper", chains=4, warmup=1000, draws=3000)
 
 
 def profile_for(name: str, paper_id: str) -> SamplingProfile:
-    """The named preset (`quick`, `default`, `paper`) for an analysis id ('1a', '2', ...)."""
+    """The named preset (`quick`, `default`, `paper`) for an analysis id ('1a', '2', ...) or a
+    beyond-the-paper model (`AnalysisSpec.profile_key`: 'choice', 'choice_mixed')."""
     if name == "paper":
         return PAPER_LONG if paper_id in ("2", "3") else PAPER
     if name == "default" and paper_id == "1a":
         return DEFAULT_1A
+    if name == "default" and paper_id == "choice":
+        return DEFAULT_CHOICE
+    if name == "default" and paper_id == "choice_mixed":
+        return DEFAULT_CHOICE_MIXED
     presets = {"quick": QUICK, "default": DEFAULT}
     if name not in presets:
         raise ValueError(f"unknown sampling profile {name!r}; expected quick, default or paper")

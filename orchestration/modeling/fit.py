@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .choice import build_choice_data
 from .data import FitData, build_fit_data
 from .engine import DEFAULT_CMDSTAN_BUILDS, Engine, SampleResult, SamplingProfile, sample
 from .inits import initial_values
-from .specs import AnalysisOptions, AnalysisSpec
+from .ppc import check, ppc_plot
+from .specs import AnalysisOptions, AnalysisSpec, Family
 from .summaries import (
     DiagnosticThresholds,
     fit_diagnostics,
@@ -29,6 +31,8 @@ class FitResult:
     diagnostics: pd.DataFrame  # one row
     hypotheses: pd.DataFrame  # the paper's table format
     draws_path: Path
+    ppc: pd.DataFrame  # `ppc.PPC_COLUMNS`, one row per checked statistic
+    ppc_plot: Path
 
 
 def run_analysis(
@@ -50,21 +54,13 @@ def run_analysis(
     """
     options = options or AnalysisOptions()
     spec = spec.with_prompt(options.prompt)
-    data = build_fit_data(snapshot, spec, options)
+    if spec.family is Family.CHOICE:
+        data = build_choice_data(snapshot, spec, options)
+        coords, dims = _choice_coords(data)
+    else:
+        data = build_fit_data(snapshot, spec, options)
+        coords, dims = _nested_coords(data)
     record = data.stan
-    coords: dict[str, list[object]] = {"term": list(data.terms), "model": list(data.model_names)}
-    dims = {"b": ["term"], "r_model": ["model"]}
-    # Only the brms-style reference program keeps non-centred LLM intercepts.
-    dims["z_model" if spec.program == "gaussian_nested" else "mu_model"] = ["model"]
-    # Participant and conversation intercepts are written only when asked for; the programs
-    # that sample them (all but the marginal one) always write their standardised z_*.
-    samples_groups = spec.program != "gaussian_nested_marginal"
-    if samples_groups or record.save_group:
-        coords |= {"user": list(data.user_ids), "conversation": list(data.conversation_ids)}
-    if record.save_group:
-        dims |= {"r_user": ["user"], "r_conv": ["conversation"]}
-    if samples_groups:
-        dims |= {"z_user": ["user"], "z_conv": ["conversation"]}
     inits = initial_values(spec.program, record, profile.chains, profile.seed)
     run = sample(
         spec.program,
@@ -77,7 +73,8 @@ def run_analysis(
         inits=inits,
     )
 
-    signs = paper_signs(paper, spec.analysis, spec.subset) if paper is not None else None
+    compared = spec.paper_analysis
+    signs = paper_signs(paper, compared, spec.subset) if paper is not None and compared else None
     summary = posterior_summary(
         run.idata,
         analysis=spec.analysis,
@@ -118,7 +115,39 @@ def run_analysis(
         ]
     )
     draws_path = _write_draws(run, data, profile, output_dir)
-    return FitResult(spec, data, run, summary, diagnostics, hypothesis_table(summary), draws_path)
+    ppc, replicated = check(data, run.idata.posterior, seed=profile.seed)
+    plot = ppc_plot(data, replicated, ppc, output_dir / "posterior_predictive.png")
+    return FitResult(
+        spec, data, run, summary, diagnostics, hypothesis_table(summary), draws_path, ppc, plot
+    )
+
+
+def _nested_coords(data: FitData) -> tuple[dict[str, list[object]], dict[str, list[str]]]:
+    record = data.stan
+    coords: dict[str, list[object]] = {"term": list(data.terms), "model": list(data.model_names)}
+    dims = {"b": ["term"], "r_model": ["model"]}
+    # Only the brms-style reference program keeps non-centred LLM intercepts.
+    dims["z_model" if data.spec.program == "gaussian_nested" else "mu_model"] = ["model"]
+    # Participant and conversation intercepts are written only when asked for; the programs
+    # that sample them (all but the marginal one) always write their standardised z_*.
+    samples_groups = data.spec.program != "gaussian_nested_marginal"
+    if samples_groups or record.save_group:
+        coords |= {"user": list(data.user_ids), "conversation": list(data.conversation_ids)}
+    if record.save_group:
+        dims |= {"r_user": ["user"], "r_conv": ["conversation"]}
+    if samples_groups:
+        dims |= {"z_user": ["user"], "z_conv": ["conversation"]}
+    return coords, dims
+
+
+def _choice_coords(data: FitData) -> tuple[dict[str, list[object]], dict[str, list[str]]]:
+    coords: dict[str, list[object]] = {"term": list(data.terms), "model": list(data.model_names)}
+    dims = {"b": ["term"], "r_model": ["model"], "r_model_free": ["model_free"]}
+    coords["model_free"] = list(data.model_names[:-1])
+    if data.spec.random_slopes:
+        coords["user"] = list(data.user_ids)
+        dims |= {"tau": ["term"], "tau_signed": ["term"], "z_slope": ["user", "term"]}
+    return coords, dims
 
 
 def _write_draws(

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .choice import ChoiceData
+from .choice_inits import choice_initial_values
 from .data import NestedData
 
 # Location jitter, in outcome sds (Gaussian) or log-odds (Bernoulli).
@@ -26,8 +28,12 @@ _SCALE_JITTER = 1.0  # log-scale half-width
 _LOG_SIGMA_JITTER = 0.05
 
 
-def initial_values(program: str, data: NestedData, chains: int, seed: int) -> list[dict[str, Any]]:
+def initial_values(
+    program: str, data: NestedData | ChoiceData, chains: int, seed: int
+) -> list[dict[str, Any]]:
     """One dict of starting values per chain for `program` (a stem under ``stan/``)."""
+    if isinstance(data, ChoiceData):
+        return choice_initial_values(data, chains, seed)
     rng = np.random.default_rng(seed)
     y = np.asarray(data.y, dtype=float)
     if program == "bernoulli_nested":

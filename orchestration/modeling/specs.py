@@ -33,6 +33,8 @@ PROMPT_PREFIXES: dict[str, str] = {"opening": "opening_prompt_", "same_turn": "p
 class Family(StrEnum):
     BERNOULLI = "bernoulli"
     GAUSSIAN = "gaussian"
+    # A softmax over each interaction's options (stan/conditional_logit.stan).
+    CHOICE = "choice"
 
 
 # The paper's analysis ids (the seed `paper_estimates.csv`) for our analysis names.
@@ -45,6 +47,11 @@ PAPER_IDS: dict[str, str] = {
 }
 
 GAUSSIAN_PROGRAMS = ("gaussian_nested_marginal", "gaussian_nested")
+# Analyses that are not in the paper: models a statistician would set beside its fits.
+BEYOND_PAPER = "beyond"
+# The paper's analysis each beyond-the-paper analysis answers the same question as: its
+# hypotheses take that analysis's directions, and the comparison tables set the two side by side.
+COMPARED_WITH: dict[str, str] = {"top_choice": "top_scored", "top_choice_mixed": "top_scored"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class AnalysisSpec:
     conversation_type: str | None = None
     # Which Gaussian program runs; both give the same posterior, the marginal one is faster.
     gaussian_program: str = "gaussian_nested_marginal"
+    # Choice models only: participant-level random slopes on the terms (a mixed logit).
+    random_slopes: bool = False
 
     def __post_init__(self) -> None:
         if self.gaussian_program not in GAUSSIAN_PROGRAMS:
@@ -69,18 +78,38 @@ class AnalysisSpec:
     @property
     def program(self) -> str:
         """Stem of the Stan file under ``stan/``."""
+        if self.family is Family.CHOICE:
+            return "conditional_logit"
         return "bernoulli_nested" if self.family is Family.BERNOULLI else self.gaussian_program
 
     @property
     def paper_id(self) -> str:
-        return PAPER_IDS[self.analysis]
+        """The paper's analysis id, or `BEYOND_PAPER` for a model the paper did not fit."""
+        return PAPER_IDS.get(self.analysis, BEYOND_PAPER)
+
+    @property
+    def profile_key(self) -> str:
+        """What `engine.profile_for` reads: the paper's id, or the kind of choice model."""
+        if self.family is Family.CHOICE:
+            return "choice_mixed" if self.random_slopes else "choice"
+        return self.paper_id
+
+    @property
+    def in_paper(self) -> bool:
+        return self.analysis in PAPER_IDS
+
+    @property
+    def paper_analysis(self) -> str | None:
+        """The paper's analysis this fit is read against (itself, if it is the paper's)."""
+        return self.analysis if self.in_paper else COMPARED_WITH.get(self.analysis)
 
     @property
     def priority(self) -> int:
         """Relative sampling cost (higher samples longer), so a scheduler can start the costliest
         fits first: the Bernoulli fits keep ~9,400 intercepts as parameters, the Gaussian ones
         integrate them out; a subset has about a third of the rows."""
-        cost = 100 if self.family is Family.BERNOULLI else 10 + len(self.terms)
+        costs = {Family.BERNOULLI: 100, Family.CHOICE: 300 if self.random_slopes else 30}
+        cost = costs.get(self.family, 10 + len(self.terms))
         return cost if self.conversation_type is None else cost // 3
 
     def with_prompt(self, prompt: PromptChoice) -> AnalysisSpec:
@@ -177,6 +206,28 @@ def mirroring_specs() -> list[AnalysisSpec]:
         AnalysisSpec("mirroring", f"response_{a}", Family.GAUSSIAN, f"response_{a}", predictors)
         for a in ATTRIBUTES
     ]
+
+
+def top_choice_specs() -> list[AnalysisSpec]:
+    """Beyond the paper: the top-scored option of each interaction as a choice among its options
+    (a conditional logit on the attributes and LLM effects), on 1a's subsets."""
+    return [
+        AnalysisSpec("top_choice", subset, Family.CHOICE, "is_top_scored", ATTRIBUTES, ctype)
+        for subset, ctype in _subsets()
+    ]
+
+
+def top_choice_mixed_spec() -> AnalysisSpec:
+    """The conditional logit with participant-level random slopes on the attributes (a mixed
+    logit), on all conversations: how much people differ in what they reward."""
+    return AnalysisSpec(
+        "top_choice_mixed", ALL, Family.CHOICE, "is_top_scored", ATTRIBUTES, random_slopes=True
+    )
+
+
+def beyond_paper_specs() -> list[AnalysisSpec]:
+    """The models set beside the paper's (issue 15), in their table order."""
+    return [*top_choice_specs(), top_choice_mixed_spec()]
 
 
 def paper_specs() -> list[AnalysisSpec]:

@@ -26,7 +26,10 @@ from .specs import ATTRIBUTES, MODERATORS, PAPER_IDS, PROMPT_PREFIXES
 SCALARS: tuple[str, ...] = ("b_Intercept", "sd_model", "sd_user", "sd_conv", "sigma")
 # The parameters whose convergence a fit is judged on, like the paper: every estimate, the
 # variance components included.
-CHECKED: tuple[str, ...] = ("b", "Intercept", "sd_model", "sd_user", "sd_conv", "sigma")
+CHECKED: tuple[str, ...] = ("b", "Intercept", "sd_model", "sd_user", "sd_conv", "sigma", "tau")
+# A choice model's participant-level slope sds (`tau`) are reported as one row per term, named
+# with this prefix: ``sd_slope_reasoning_nuance``.
+SLOPE_SD_PREFIX = "sd_slope_"
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "analysis",
@@ -114,6 +117,10 @@ def posterior_summary(
         if name in post:
             draws = post[name].transpose("chain", "draw").values
             rows.append(_row(name, draws, None, None, None))
+    if "tau" in post and post["tau"].size:
+        tau = post["tau"].transpose("chain", "draw", ...).values
+        for k, term in enumerate(terms):
+            rows.append(_row(SLOPE_SD_PREFIX + term, tau[:, :, k], None, None, None))
     frame = pd.DataFrame(rows)
     frame.insert(0, "subset", subset)
     frame.insert(0, "analysis", analysis)
@@ -174,7 +181,7 @@ class FitDiagnostics:
 
 
 def fit_diagnostics(idata: az.InferenceData, *, max_treedepth: int) -> FitDiagnostics:
-    names = [n for n in CHECKED if n in idata.posterior]
+    names = [n for n in CHECKED if n in idata.posterior and idata.posterior[n].size]
     stats = idata.sample_stats
     return FitDiagnostics(
         max_r_hat=_extreme(az.rhat(idata, var_names=names), np.max),

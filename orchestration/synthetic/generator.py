@@ -380,6 +380,7 @@ def _truth_document(
                 planted,
                 parts.moderators[users[scored]],
                 rater.opening[st.ut_conv[scored], 0],
+                rater.score_fx.model,
             ),
             "random_effects": {
                 "model_score": {
@@ -492,7 +493,27 @@ def _identical_pairs(
     return later[pick]
 
 
-def _implied(truth: Truth, moderators: np.ndarray, opening_toxicity: np.ndarray) -> dict[str, Any]:
+def _implied_choice(truth: Truth, model_effects: np.ndarray) -> dict[str, Any]:
+    """What a conditional logit of the top pick recovers under Gumbel noise: every log-score
+    effect divided by the Gumbel's scale, the LLM effects centred to sum to zero."""
+    sigma = truth.score.sigma
+    centred = (model_effects - model_effects.mean()) / sigma
+    return {
+        "beta": {a: truth.score.beta[a] / sigma for a in ATTRIBUTES},
+        "slope_sd": {a: truth.score.slope_sd.get(a, 0.0) / sigma for a in ATTRIBUTES},
+        "model": {m.name: float(v) for m, v in zip(ref.MODELS, centred, strict=True)},
+        "note": "the top pick follows a mixed logit with these coefficients when the moderator "
+        "and toxicity-interaction terms are zero (the choice preset); ties in the integer "
+        "scores coarsen it slightly. LLM effects sum to zero over all models in the release.",
+    }
+
+
+def _implied(
+    truth: Truth,
+    moderators: np.ndarray,
+    opening_toxicity: np.ndarray,
+    model_effects: np.ndarray,
+) -> dict[str, Any]:
     """Coefficients a model without moderators or the toxicity interaction should recover."""
     mean_mod = moderators.mean(axis=0)
     beta = {
@@ -504,7 +525,10 @@ def _implied(truth: Truth, moderators: np.ndarray, opening_toxicity: np.ndarray)
         for a in ATTRIBUTES
     }
     beta["toxicity"] += truth.score.lambda_ * float(opening_toxicity.mean())
-    return {
+    implied: dict[str, Any] = {}
+    if truth.score.noise == "gumbel":
+        implied["choice"] = _implied_choice(truth, model_effects)
+    return implied | {
         "analysis_1b_marginal_beta": {a: float(v) for a, v in beta.items()},
         "moderator_means": {m: float(mean_mod[j]) for j, m in enumerate(MODERATORS)},
         "opening_toxicity_mean": float(opening_toxicity.mean()),

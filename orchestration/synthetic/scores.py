@@ -18,6 +18,8 @@ class ScoreEffects:
     user: np.ndarray
     conversation: np.ndarray
     model: np.ndarray
+    # (n_users, 7) participant-level slope deviations, or None when none are planted.
+    user_slopes: np.ndarray | None = None
 
 
 def draw_score_effects(
@@ -25,11 +27,14 @@ def draw_score_effects(
 ) -> ScoreEffects:
     # Models are listed best first (published win order), so sorting hands out matching effects.
     model_effects = np.sort(rng.standard_normal(n_models) * model.sd_model)[::-1]
-    return ScoreEffects(
-        user=rng.standard_normal(n_users) * model.sd_user,
-        conversation=rng.standard_normal(n_conversations) * model.sd_conversation,
-        model=model_effects.copy(),
-    )
+    user = rng.standard_normal(n_users) * model.sd_user
+    conversation = rng.standard_normal(n_conversations) * model.sd_conversation
+    slopes = None
+    # Drawn last and only when planted, so the presets without slopes keep every other draw.
+    if model.slope_sd:
+        sd = np.array([model.slope_sd.get(a, 0.0) for a in ATTRIBUTES])
+        slopes = rng.standard_normal((n_users, len(ATTRIBUTES))) * sd
+    return ScoreEffects(user, conversation, model_effects.copy(), slopes)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ def linear_predictor(inputs: ScoreInputs, model: ScoreModel, effects: ScoreEffec
         + effects.conversation[inputs.conversation]
         + effects.model[inputs.model]
         + (0.0 if inputs.preference is None else inputs.preference)
+        + (0.0 if effects.user_slopes is None else np.sum(x * effects.user_slopes[inputs.user], 1))
     )
 
 
@@ -82,7 +88,12 @@ def draw_scores(
     rng: np.random.Generator,
 ) -> ScoreDraw:
     n = len(inputs.x)
-    log_star = linear_predictor(inputs, model, effects) + rng.normal(0.0, model.sigma, n)
+    if model.noise == "gumbel":
+        # Centred, so sigma sets the spread and the mean log score stays where mu puts it.
+        noise = rng.gumbel(-model.sigma * np.euler_gamma, model.sigma, n)
+    else:
+        noise = rng.normal(0.0, model.sigma, n)
+    log_star = linear_predictor(inputs, model, effects) + noise
     log_star = log_star + realism.later_turn_offset * inputs.later_turn
     raw = np.round(np.exp(np.minimum(log_star, 10.0)))
     clipped_low, clipped_high = int((raw < 1).sum()), int((raw > 100).sum())

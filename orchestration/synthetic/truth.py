@@ -51,7 +51,8 @@ from typing import Any
 # what the models estimate.
 from orchestration.modeling.specs import ATTRIBUTES, MODERATORS
 
-PRESETS: tuple[str, ...] = ("paper", "recovery", "preferences")
+PRESETS: tuple[str, ...] = ("paper", "recovery", "preferences", "choice")
+NOISES: tuple[str, ...] = ("normal", "gumbel")
 # Survey answers a group x model effect may be keyed by (Participants fields of the same name).
 GROUP_ATTRIBUTES: tuple[str, ...] = ("gender", "age", "ethnicity_simplified")
 
@@ -132,6 +133,13 @@ class ScoreModel:
     # Opening-turn preference effects: survey attribute -> answer -> model name -> effect on
     # log score, added at turn 0 only (the battles and welfare tables read the opening turn).
     group_model: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # The noise eps: "normal" (sd sigma) or "gumbel" (the max-type Gumbel of scale sigma,
+    # centred), under which the top pick of an interaction is a multinomial logit (the `choice`
+    # preset).
+    noise: str = "normal"
+    # Participant-level random slopes on log score: attribute -> sd. Each participant weighs
+    # attribute k by beta_k + slope_sd_k * z, z ~ N(0, 1).
+    slope_sd: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -184,6 +192,11 @@ class Truth:
         data["attributes"] = list(self.attributes)
         data["moderators"] = list(self.moderators)
         data["score"]["lambda"] = data["score"].pop("lambda_")
+        # Written only when set, so the other presets' truth files stay as they were.
+        if self.score.noise == "normal":
+            del data["score"]["noise"]
+        if not self.score.slope_sd:
+            del data["score"]["slope_sd"]
         if self.topics is None:
             del data["topics"]
         return data
@@ -224,6 +237,13 @@ class Truth:
         if unknown:
             raise ValueError(
                 f"truth file: score.group_model keys {unknown} are not among {GROUP_ATTRIBUTES}"
+            )
+        if self.score.noise not in NOISES:
+            raise ValueError(f"truth file: score.noise {self.score.noise!r} is not one of {NOISES}")
+        unknown_slopes = [a for a in self.score.slope_sd if a not in ATTRIBUTES]
+        if unknown_slopes:
+            raise ValueError(
+                f"truth file: score.slope_sd names unknown attributes {unknown_slopes}"
             )
         if self.topics is not None:
             self._validate_topics(self.topics)
@@ -366,14 +386,41 @@ def preferences_truth() -> Truth:
     return truth
 
 
+# Participant-level slope sds on log score for the `choice` preset, in the Gumbel's units: with
+# sigma = 0.25 the choice-scale sd is 4 times these, 0.4 to 1.2.
+PLANTED_SLOPE_SD: dict[str, float] = _by_attr(0.3, 0.1, 0.2, 0.1, 0.3, 0.2, 0.1)
+
+
+def choice_truth() -> Truth:
+    """The top pick of each interaction planted as a mixed logit.
+
+    The recovery preset with Gumbel noise and participant-level random slopes, and without the
+    moderator and toxicity-interaction terms (whose participant- and conversation-level shifts
+    would be further slope variation): the highest log score of an interaction's options then
+    follows a conditional logit on the attributes and LLM effects with coefficients beta /
+    sigma and participant slope sds slope_sd / sigma (truth.json `implied.choice`). The
+    integer scores still tie sometimes; the top set then holds the true pick.
+    """
+    truth = recovery_truth()
+    truth.preset = "choice"
+    truth.score.delta = {m: 0.0 for m in MODERATORS}
+    truth.score.gamma = {m: {a: 0.0 for a in ATTRIBUTES} for m in MODERATORS}
+    truth.score.lambda_ = 0.0
+    truth.score.noise = "gumbel"
+    truth.score.slope_sd = dict(PLANTED_SLOPE_SD)
+    return truth
+
+
 def load_truth(spec: str | Path | None) -> Truth:
-    """A preset name (`paper`, `recovery`, `preferences`), a truth JSON path, or None (`paper`)."""
+    """A preset name (one of `PRESETS`), a truth JSON path, or None (`paper`)."""
     if spec is None or str(spec) == "paper":
         return paper_truth()
     if str(spec) == "recovery":
         return recovery_truth()
     if str(spec) == "preferences":
         return preferences_truth()
+    if str(spec) == "choice":
+        return choice_truth()
     path = Path(spec)
     if not path.is_file():
         raise FileNotFoundError(f"truth file not found: {path} (or use one of {PRESETS})")

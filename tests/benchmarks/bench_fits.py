@@ -65,8 +65,9 @@ REPRESENTATIVE = (
 )
 
 
-def build_snapshot(workdir: Path = WORKDIR) -> Path:
-    """`make run`'s data layers (no fits) in `workdir`; returns the snapshot's path."""
+def build_snapshot(workdir: Path = WORKDIR, truth: str = "paper") -> Path:
+    """`make run`'s data layers (no fits) in `workdir`, on full-scale synthetic PRISM from the
+    `truth` preset; returns the snapshot's path."""
     path = workdir / "snapshots" / "model_snapshot.parquet"
     if path.exists():
         return path
@@ -80,7 +81,7 @@ def build_snapshot(workdir: Path = WORKDIR) -> Path:
         "DAGSTER_HOME": str(workdir / "dagster_home"),
         "PRISM_SOURCE": "synthetic",
         "PRISM_SYNTHETIC_SCALE": "full",
-        "PRISM_SYNTHETIC_TRUTH": "paper",
+        "PRISM_SYNTHETIC_TRUTH": truth,
     }
     dagster = Path(sys.executable).parent / "dagster"
     command = [str(dagster), "asset", "materialize", "-m", "orchestration.definitions"]

@@ -27,6 +27,8 @@ MODULES = (
     "bench_stan",
     "bench_fits",
     "bench_suite",
+    "bench_choice",
+    "bench_sbc",
 )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from orchestration.modeling.choice import ChoiceData
 from orchestration.modeling.data import NestedData
 from orchestration.modeling.specs import CONVERSATION_TYPES, MODERATORS
 
@@ -182,3 +183,41 @@ def _add_scores(frame: pd.DataFrame, rng: np.random.Generator) -> None:
     frame["log_score"] = np.log(score)
     best = frame.groupby("interaction_id")["score"].transform("max")
     frame["is_top_scored"] = frame["score"] == best
+
+
+@dataclass(frozen=True)
+class ChoiceTruth:
+    """Planted parameters of the conditional (mixed) logit."""
+
+    b: np.ndarray
+    sd_model: float
+    tau: np.ndarray | None = None  # participant slope sds; None for the plain logit
+
+
+@dataclass(frozen=True)
+class ChoiceSimulation:
+    data: ChoiceData  # the record with `y` replaced by one simulated pick per set
+    r_model: np.ndarray  # summing to zero, as the program's
+    slopes: np.ndarray  # (N_user, K) participant deviations, zeros for the plain logit
+
+
+def simulate_choices(data: ChoiceData, truth: ChoiceTruth, seed: int) -> ChoiceSimulation:
+    """One pick per set drawn from the conditional logit with `truth` (no ties)."""
+    if len(truth.b) != data.K:
+        raise ValueError(f"truth has {len(truth.b)} coefficients, data has K={data.K}")
+    rng = np.random.default_rng(seed)
+    r_model = rng.normal(0.0, truth.sd_model, data.N_model)
+    r_model -= r_model.mean()
+    tau = np.zeros(data.K) if truth.tau is None else truth.tau
+    slopes = rng.standard_normal((data.N_user, data.K)) * tau
+    sizes = np.diff(data.set_start)
+    set_of = np.repeat(np.arange(data.S), sizes)
+    user = data.J_set_user[set_of] - 1
+    eta = data.X @ truth.b + np.sum(data.X * slopes[user], axis=1) + r_model[data.J_model - 1]
+    # Gumbel-max: the option with the largest utility plus Gumbel noise is a softmax draw.
+    noisy = eta + rng.gumbel(size=data.N)
+    order = np.lexsort((noisy, set_of))
+    last_of_set = np.r_[set_of[order][1:] != set_of[order][:-1], True]
+    y = np.zeros(data.N, dtype=int)
+    y[order[last_of_set]] = 1
+    return ChoiceSimulation(replace(data, y=y), r_model, slopes)

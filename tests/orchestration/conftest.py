@@ -26,6 +26,7 @@ FITS = (
     "log_score_toxicity_interaction__all",
     "moderation__all",
     *(f"mirroring__response_{a}" for a in ATTRIBUTES),
+    "top_choice__all",
 )
 
 

@@ -47,6 +47,8 @@ def test_the_analyst_guide_has_examples() -> None:
         "analysis.hypotheses",
         "analysis.fit_diagnostics",
         "analysis.paper_comparison",
+        "analysis.posterior_predictive",
+        "analysis.beyond_paper_comparison",
     ):
         assert table in text, f"no example reads {table}"
 

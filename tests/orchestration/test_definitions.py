@@ -42,6 +42,7 @@ def test_groups_are_the_documented_layers(graph) -> None:
         "intermediate",
         "marts",
         "analysis",
+        "beyond_paper",
         "case_studies",
     }
 
@@ -79,7 +80,8 @@ def test_every_fit_reads_the_marts_through_the_snapshot(graph) -> None:
         or k.path[-1].startswith("fit_t")
         or k.path[-1].startswith("fit_m")
     ]
-    assert len(fits) == 17
+    # The paper's 17 and the 5 beyond it (`top_choice` on four subsets, `top_choice_mixed`).
+    assert len(fits) == 22
     for fit in fits:
         ancestors = _ancestors(graph, fit)
         assert dg.AssetKey(["analysis", "model_snapshot"]) in ancestors
@@ -103,10 +105,31 @@ def test_writers_share_the_duckdb_pool() -> None:
 
 
 def test_jobs_schedules_and_sensors_come_from_their_modules() -> None:
-    assert [job.name for job in JOBS] == ["main_job", "case_studies_job", "score_texts"]
+    assert [job.name for job in JOBS] == [
+        "main_job",
+        "case_studies_job",
+        "beyond_paper_job",
+        "score_texts",
+    ]
     for job in JOBS:
         assert defs.resolve_job_def(job.name).name == job.name
     schedule = defs.resolve_schedule_def(score_texts_hourly.name)
     assert schedule.cron_schedule == "0 * * * *"
     assert schedule.job_name == score_texts_job.name
     assert {s.name for s in SENSORS} <= {s.name for s in defs.sensors}
+
+
+def test_the_beyond_paper_models_have_their_own_job() -> None:
+    from orchestration.assets.analysis import SPECS, SUMMARY_KEYS, fit_key
+    from orchestration.jobs import beyond_paper_job, main_job
+
+    def keys(name: str) -> set[dg.AssetKey]:
+        return set(defs.resolve_job_def(name).asset_layer.executable_asset_keys)
+
+    beyond = {fit_key(spec) for spec in SPECS if not spec.in_paper}
+    paper = {fit_key(spec) for spec in SPECS if spec.in_paper}
+    assert len(beyond) == 5 and len(paper) == 17
+    # `make run` keeps its time: the paper's fits, not the models beside them.
+    assert paper <= keys(main_job.name) and not beyond & keys(main_job.name)
+    # `make beyond-paper` fits them on the current snapshot and rebuilds the summary tables.
+    assert keys(beyond_paper_job.name) == beyond | set(SUMMARY_KEYS)

@@ -57,3 +57,14 @@ def test_analysis_tables_hold_every_selected_fit(materialized_instance) -> None:
         assert compared == 7 + 7 + 1 + 28 + 49
         engines = con.execute("select distinct engine from analysis.fit_diagnostics").fetchall()
         assert engines and all(e[0] in ("pystan", "cmdstanpy") for e in engines)
+        checked = con.execute(
+            "select distinct analysis || '__' || replace(subset, ' ', '_') "
+            "from analysis.posterior_predictive"
+        ).fetchall()
+        assert sorted(f[0] for f in checked) == sorted(FITS)
+        # The choice model of the top pick beside 1a: one row per attribute.
+        beyond = con.execute(
+            "select count(*), count(compared_estimate) from analysis.beyond_paper_comparison "
+            "where analysis = 'top_choice' and subset = 'all'"
+        ).fetchone()
+        assert beyond == (7, 7)

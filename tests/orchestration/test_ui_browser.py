@@ -72,7 +72,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 2000, "height": 3200})
+    # Wide enough that the row of six summary tables under one fit is drawn at full size (names
+    # in full); at 2,000 pixels the UI zooms out to its minimal drawing.
+    context = browser.new_context(viewport={"width": 2800, "height": 3200})
     # A top-to-bottom layout keeps the whole chain on one tall screen at full node size.
     context.add_init_script(
         "window.localStorage.setItem('asset-graph-direction', JSON.stringify('vertical'))"

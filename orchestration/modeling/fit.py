@@ -105,6 +105,8 @@ def run_analysis(
                 "n_users": record.N_user,
                 "n_conversations": record.N_conv,
                 "n_models": record.N_model,
+                "paper_n_conversations": spec.paper_n_conversations,
+                "paper_n_participants": spec.paper_n_participants,
                 "compile_seconds": run.compile_seconds,
                 "sample_seconds": run.sample_seconds,
                 **checks.as_row(thresholds),

@@ -47,6 +47,15 @@ PAPER_IDS: dict[str, str] = {
 }
 
 GAUSSIAN_PROGRAMS = ("gaussian_nested_marginal", "gaussian_nested")
+# The paper's sample (p. 4): English-language conversations by type, and their participants. It
+# gives no per-fit row counts, so these sit beside each fit's own counts in fit_diagnostics.
+PAPER_CONVERSATIONS: dict[str | None, int] = {
+    None: 7960,
+    "unguided": 3093,
+    "values guided": 2440,
+    "controversy guided": 2427,
+}
+PAPER_PARTICIPANTS = 1394
 # Analyses that are not in the paper: models a statistician would set beside its fits.
 BEYOND_PAPER = "beyond"
 # The paper's analysis each beyond-the-paper analysis answers the same question as: its
@@ -93,6 +102,16 @@ class AnalysisSpec:
         if self.family is Family.CHOICE:
             return "choice_mixed" if self.random_slopes else "choice"
         return self.paper_id
+
+    @property
+    def paper_n_conversations(self) -> int | None:
+        """The paper's count of the conversations this fit's subset covers."""
+        return PAPER_CONVERSATIONS[self.conversation_type] if self.in_paper else None
+
+    @property
+    def paper_n_participants(self) -> int | None:
+        """The paper's participant count, given for all conversations only."""
+        return PAPER_PARTICIPANTS if self.in_paper and self.conversation_type is None else None
 
     @property
     def in_paper(self) -> bool:

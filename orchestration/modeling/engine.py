@@ -55,20 +55,22 @@ QUICK = SamplingProfile("quick", chains=2, warmup=200, draws=200)
 # windows, and the draws after it pass every check (README, "Stan fits"). Draws differ by family:
 # a Gaussian fit's draw costs about 15 leapfrog steps of an O(conversations) gradient, and the
 # skewed sd of a variance component near zero wants many of them for a tail ESS of 400; a 1a
-# draw costs about 30 steps of an O(responses) gradient and mixes well.
+# draw costs about 30 steps of an O(responses) gradient and mixes well. The draws leave each check
+# a margin of about 1.5x at its worst: in the full-scale `make run` of 2026-12-03 at 800 and 600
+# draws every Gaussian fit's tail ESS was 1,800-2,100 but one (870), and 1a's 1,350-1,630.
 # adapt_delta 0.9 rather than Stan's 0.8: at 0.8 the moderation fit had one divergent transition
 # in 3,200 draws on the full-scale synthetic data, and the all-data 1a fit an R-hat of 1.0101.
 DEFAULT = SamplingProfile(
     "default",
     chains=4,
     warmup=200,
-    draws=800,
+    draws=600,
     adapt_delta=0.9,
     init_buffer=40,
     window=20,
     term_buffer=40,
 )
-DEFAULT_1A = replace(DEFAULT, draws=600)
+DEFAULT_1A = replace(DEFAULT, draws=400)
 # The conditional logit of the top pick (beyond the paper): about one effective draw per draw on
 # the full-scale synthetic data, so 4 x 400 leaves its checks a wide margin.
 DEFAULT_CHOICE = replace(DEFAULT, draws=400)

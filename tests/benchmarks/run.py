@@ -27,6 +27,7 @@ MODULES = (
     "bench_stan",
     "bench_fits",
     "bench_suite",
+    "bench_case_studies",
     "bench_choice",
     "bench_sbc",
 )

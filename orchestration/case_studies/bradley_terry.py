@@ -37,9 +37,9 @@ class BradleyTerryData:
     model_a: list[int]
     model_b: list[int]
     group: list[int]
-    n_a_wins: list[int]
-    n_b_wins: list[int]
-    n_ties: list[int]
+    n_a_wins: list[float]  # weighted counts (see `grouping_data`)
+    n_b_wins: list[float]
+    n_ties: list[float]
     Q_model: list[list[float]]
     Q_level: list[list[float]]
     prior_only: int = 0
@@ -60,13 +60,26 @@ class GroupingData:
     fingerprint: str
 
 
+# The counts the likelihood reads: each battle weighted by 2 / its interaction's options
+# (``marts.fct_battles.battle_weight``; the program's header says why), or once (PRISM's reading
+# of battles as independent).
+WEIGHTED_COUNTS = ("weighted_a_wins", "weighted_b_wins", "weighted_ties")
+UNWEIGHTED_COUNTS = ("n_a_wins", "n_b_wins", "n_ties")
+
+
 def grouping_data(
-    counts: pd.DataFrame, grouping: str, levels: Sequence[str], models: Sequence[str]
+    counts: pd.DataFrame,
+    grouping: str,
+    levels: Sequence[str],
+    models: Sequence[str],
+    *,
+    weighted: bool = True,
 ) -> GroupingData:
     """Stan data for the ranked `levels` of `grouping` from ``marts.fct_model_pair_counts``.
 
     A single level (``overall``, or a grouping with one level large enough) is fitted without
-    deviations: with nothing to deviate from, its abilities are the population's.
+    deviations: with nothing to deviate from, its abilities are the population's. `weighted`
+    reads the weighted counts (the default), else every battle once.
     """
     rows = counts[(counts["grouping"] == grouping) & counts["level"].isin(list(levels))]
     rows = rows.sort_values(["level", "model_a", "model_b"]).reset_index(drop=True)
@@ -76,6 +89,7 @@ def grouping_data(
     unknown = sorted(set(rows["model_a"]).union(rows["model_b"]) - set(model_index))
     if unknown:
         raise ValueError(f"battles name models outside the model list: {unknown}")
+    a_wins, b_wins, ties = WEIGHTED_COUNTS if weighted else UNWEIGHTED_COUNTS
     level_names = tuple(sorted(set(rows["level"])))
     pooled = len(level_names) == 1
     level_index = {lv: j + 1 for j, lv in enumerate(level_names)}
@@ -86,16 +100,14 @@ def grouping_data(
         model_a=[model_index[m] for m in rows["model_a"]],
         model_b=[model_index[m] for m in rows["model_b"]],
         group=[1 if pooled else level_index[lv] for lv in rows["level"]],
-        n_a_wins=rows["n_a_wins"].astype(int).tolist(),
-        n_b_wins=rows["n_b_wins"].astype(int).tolist(),
-        n_ties=rows["n_ties"].astype(int).tolist(),
+        n_a_wins=rows[a_wins].astype(float).tolist(),
+        n_b_wins=rows[b_wins].astype(float).tolist(),
+        n_ties=rows[ties].astype(float).tolist(),
         Q_model=sum_to_zero_basis(len(models)).tolist(),
         Q_level=[] if pooled else sum_to_zero_basis(len(level_names)).tolist(),
     )
     digest = hashlib.sha256(
-        rows[["level", "model_a", "model_b", "n_a_wins", "n_b_wins", "n_ties"]]
-        .to_csv(index=False)
-        .encode()
+        rows[["level", "model_a", "model_b", a_wins, b_wins, ties]].to_csv(index=False).encode()
     ).hexdigest()
     return GroupingData(grouping, tuple(models), level_names, pooled, stan, digest[:16])
 

@@ -84,16 +84,17 @@ def fit_grouping(
     *,
     engine: Engine | None = None,
     cmdstan_builds: Path = DEFAULT_CMDSTAN_BUILDS,
+    weighted: bool = True,
 ) -> GroupingFit | None:
     """The Bradley-Terry fit of one grouping's ranked levels; None when no level is ranked.
 
     `engine` None means the engine adapter's own choice; `cmdstan_builds` is where cmdstanpy
-    keeps its executables.
+    keeps its executables; `weighted` False counts every battle once (see `grouping_data`).
     """
     levels = ranked_levels(groups, grouping)
     if not levels:
         return None
-    data = grouping_data(counts, grouping, levels, models)
+    data = grouping_data(counts, grouping, levels, models, weighted=weighted)
     result = sample(
         PROGRAM, data.stan.as_dict(), profile, engine=engine, cmdstan_builds=cmdstan_builds
     )
@@ -103,6 +104,7 @@ def fit_grouping(
         "levels": len(data.levels),
         "rows": data.stan.N,
         "data_fingerprint": data.fingerprint,
+        "battle_weighting": "interaction" if weighted else "none",
         "engine": f"{result.engine} {result.engine_version}",
         "profile": profile.name,
         "sample_seconds": round(result.sample_seconds, 1),

@@ -19,6 +19,7 @@ TABLES = (
     ("analysis.posterior_summary", "every term of every fit"),
     ("analysis.posterior_predictive", "each fit's posterior predictive checks"),
     ("analysis.beyond_paper_comparison", "1a's conclusions beside the choice model's"),
+    ("analysis.model_comparison", "PSIS-LOO of models predicting the same outcome"),
     # PRISM's case studies (the rest are listed by `make case-studies`).
     ("analysis.model_rankings", "the LLMs ranked overall and within groups"),
     ("analysis.jury_welfare", "welfare of the model each jury picks"),

@@ -136,7 +136,8 @@ def build_choice_data(
         prior_scale=options.prior_scale,
         prior_only=int(options.prior_only),
         random_slopes=int(spec.random_slopes),
-        save_log_lik=0,
+        # Each interaction's log likelihood, for PSIS-LOO (loo.py).
+        save_log_lik=1,
         N_conv=len(conversation_ids),
     )
     columns = [*ID_COLUMNS, "interaction_id", spec.outcome, *term_columns(spec.terms)]

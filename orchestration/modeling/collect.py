@@ -16,6 +16,7 @@ import pandas as pd
 
 from .beyond import beyond_paper_comparison
 from .fit import FitResult
+from .loo import LOO_COLUMNS, model_comparison
 from .plots import coefficient_plot
 from .specs import AnalysisSpec
 from .summaries import compare_with_paper
@@ -26,7 +27,14 @@ FIT_TABLES: tuple[str, ...] = (
     "hypotheses",
     "posterior_predictive",
 )
-SUMMARY_TABLES: tuple[str, ...] = (*FIT_TABLES, "paper_comparison", "beyond_paper_comparison")
+# Written by the fits whose program saves a pointwise log likelihood (the choice models).
+LOO_TABLE = "loo_pointwise"
+SUMMARY_TABLES: tuple[str, ...] = (
+    *FIT_TABLES,
+    "paper_comparison",
+    "beyond_paper_comparison",
+    "model_comparison",
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ class FitFiles:
         return cls(fits_dir / spec.name)
 
     def table(self, name: str) -> Path:
-        """One of `FIT_TABLES` as Parquet."""
+        """One of `FIT_TABLES` (or `LOO_TABLE`) as Parquet."""
         return self.directory / f"{name}.parquet"
 
     @property
@@ -70,6 +78,7 @@ def gather_fits(
     Raises ``LookupError`` when no fit of the current snapshot exists.
     """
     frames: dict[str, list[pd.DataFrame]] = {name: [] for name in FIT_TABLES}
+    loos: list[pd.DataFrame] = []
     stale: list[str] = []
     for spec in specs:
         files = FitFiles.of(fits_dir, spec)
@@ -81,6 +90,8 @@ def gather_fits(
             continue
         for name in FIT_TABLES:
             frames[name].append(pd.read_parquet(files.table(name)))
+        if files.table(LOO_TABLE).exists():
+            loos.append(pd.read_parquet(files.table(LOO_TABLE)))
     if not frames["posterior_summary"]:
         raise LookupError("no fit of the current snapshot")
     tables = {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
@@ -91,6 +102,10 @@ def gather_fits(
     tables["beyond_paper_comparison"] = beyond_paper_comparison(
         tables["posterior_summary"], paper
     ).assign(dataset_source=sources)
+    pointwise = pd.concat(loos, ignore_index=True) if loos else pd.DataFrame(columns=LOO_COLUMNS)
+    tables["model_comparison"] = model_comparison(pointwise, tables["posterior_predictive"]).assign(
+        dataset_source=sources
+    )
     return GatheredFits(tables, stale)
 
 
@@ -118,6 +133,8 @@ def write_fit_outputs(
     labelled = {name: f.assign(dataset_source=dataset_source) for name, f in outputs.items()}
     for name, frame in labelled.items():
         frame.to_parquet(files.table(name))
+    if result.loo is not None:
+        result.loo.to_parquet(files.table(LOO_TABLE))
     plot = None
     # Table 4 (mirroring) is a matrix of prompt-by-response terms; figure_1 draws it instead.
     if spec.analysis != "mirroring":

@@ -164,6 +164,7 @@ def sample(
     cmdstan_builds: Path = DEFAULT_CMDSTAN_BUILDS,
     stan_dir: Path = STAN_DIR,
     save_warmup: bool = False,
+    log_likelihood: str | None = None,
 ) -> SampleResult:
     """Compile (or reuse) `program` and draw from its posterior with NUTS.
 
@@ -171,7 +172,9 @@ def sample(
     chain (`inits.initial_values`); without it each engine draws its own uniform(-2, 2) starts
     on the unconstrained scale. `cmdstan_builds` is where cmdstanpy keeps its executables.
     `stan_dir` holds the programs (benchmarks point it at an earlier revision's); with
-    `save_warmup` the InferenceData also holds the warmup draws and sampler statistics.
+    `save_warmup` the InferenceData also holds the warmup draws and sampler statistics;
+    `log_likelihood` names the generated quantity that ArviZ files as the log likelihood (for
+    LOO) rather than as a posterior variable.
     """
     engine = engine or choose_engine()
     coords = dict(coords or {})
@@ -182,12 +185,12 @@ def sample(
     if engine == "pystan":
         source = program_path(program, stan_dir)
         return _in_loop_free_thread(
-            _sample_pystan, source, data, profile, coords, dims, starts, save_warmup
+            _sample_pystan, source, data, profile, coords, dims, starts, save_warmup, log_likelihood
         )
     if engine == "cmdstanpy":
         source = program_path(program, stan_dir)
         return _sample_cmdstanpy(
-            source, data, profile, coords, dims, starts, cmdstan_builds, save_warmup
+            source, data, profile, coords, dims, starts, cmdstan_builds, save_warmup, log_likelihood
         )
     raise ValueError(f"unknown engine {engine!r}")
 
@@ -211,6 +214,7 @@ def _sample_pystan(
     dims: dict[str, list[str]],
     inits: list[dict[str, Any]] | None,
     save_warmup: bool,
+    log_likelihood: str | None,
 ) -> SampleResult:
     import httpstan
 
@@ -239,8 +243,12 @@ def _sample_pystan(
     if multiprocessing.parent_process() is not None:
         _release_httpstan_workers()
     # Named only when asked for: ArviZ then records a boolean attribute, which NetCDF refuses.
-    warmup = {"save_warmup": True} if save_warmup else {}
-    idata = az.from_pystan(posterior=fit, posterior_model=model, coords=coords, dims=dims, **warmup)
+    convert: dict[str, Any] = {"save_warmup": True} if save_warmup else {}
+    if log_likelihood:
+        convert["log_likelihood"] = log_likelihood
+    idata = az.from_pystan(
+        posterior=fit, posterior_model=model, coords=coords, dims=dims, **convert
+    )
     version = f"pystan {stan.__version__}, httpstan {httpstan.__version__}"
     return SampleResult(idata, "pystan", version, built - start, done - built)
 
@@ -271,6 +279,7 @@ def _sample_cmdstanpy(
     inits: list[dict[str, Any]] | None,
     builds: Path,
     save_warmup: bool,
+    log_likelihood: str | None,
 ) -> SampleResult:
     import cmdstanpy
 
@@ -303,8 +312,10 @@ def _sample_cmdstanpy(
         show_progress=False,
     )
     done = time.perf_counter()
-    warmup = {"save_warmup": True} if save_warmup else {}
-    idata = az.from_cmdstanpy(posterior=fit, coords=coords, dims=dims, **warmup)
+    convert: dict[str, Any] = {"save_warmup": True} if save_warmup else {}
+    if log_likelihood:
+        convert["log_likelihood"] = log_likelihood
+    idata = az.from_cmdstanpy(posterior=fit, coords=coords, dims=dims, **convert)
     cmdstan = ".".join(map(str, cmdstanpy.cmdstan_version() or ()))
     version = f"cmdstanpy {cmdstanpy.__version__}, cmdstan {cmdstan}"
     return SampleResult(idata, "cmdstanpy", version, built - start, done - built)

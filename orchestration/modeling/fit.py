@@ -11,6 +11,7 @@ from .choice import build_choice_data
 from .data import FitData, build_fit_data
 from .engine import DEFAULT_CMDSTAN_BUILDS, Engine, SampleResult, SamplingProfile, sample
 from .inits import initial_values
+from .loo import LOG_LIKELIHOOD, pointwise_loo
 from .ppc import check, ppc_plot
 from .specs import AnalysisOptions, AnalysisSpec, Family
 from .summaries import (
@@ -33,6 +34,7 @@ class FitResult:
     draws_path: Path
     ppc: pd.DataFrame  # `ppc.PPC_COLUMNS`, one row per checked statistic
     ppc_plot: Path
+    loo: pd.DataFrame | None = None  # `loo.LOO_COLUMNS`, for programs that write log_lik
 
 
 def run_analysis(
@@ -71,6 +73,7 @@ def run_analysis(
         coords=coords,
         dims=dims,
         inits=inits,
+        log_likelihood=LOG_LIKELIHOOD if getattr(record, "save_log_lik", 0) else None,
     )
 
     compared = spec.paper_analysis
@@ -119,8 +122,17 @@ def run_analysis(
     draws_path = _write_draws(run, data, profile, output_dir)
     ppc, replicated = check(data, run.idata.posterior, seed=profile.seed)
     plot = ppc_plot(data, replicated, ppc, output_dir / "posterior_predictive.png")
+    loo = None
+    if "log_likelihood" in run.idata.groups():
+        loo = pointwise_loo(
+            run.idata,
+            analysis=spec.analysis,
+            subset=spec.subset,
+            outcome=spec.outcome,
+            fingerprint=data.fingerprint,
+        )
     return FitResult(
-        spec, data, run, summary, diagnostics, hypothesis_table(summary), draws_path, ppc, plot
+        spec, data, run, summary, diagnostics, hypothesis_table(summary), draws_path, ppc, plot, loo
     )
 
 
@@ -165,6 +177,9 @@ def _write_draws(
     ]
     idata = run.idata.copy()
     idata.posterior = posterior.drop_vars(standardised)
+    # One value per observation and draw: the fit keeps its LOO summary instead (loo.py).
+    if "log_likelihood" in idata.groups():
+        del idata.log_likelihood
     idata.posterior.attrs |= {
         "analysis": data.spec.analysis,
         "subset": data.spec.subset,

@@ -177,7 +177,11 @@ class _Rater:
             planted.mirroring, len(ref.MODELS), st.n_conversations, self.attr_rng
         )
         self.score_fx = draw_score_effects(
-            planted.score, st.n_users, st.n_conversations, len(ref.MODELS), self.score_rng
+            planted.score,
+            st.n_users,
+            st.n_conversations,
+            [m.name for m in ref.MODELS],
+            self.score_rng,
         )
         self.preference = group_model_effects(
             planted.score.group_model,

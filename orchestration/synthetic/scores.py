@@ -23,10 +23,20 @@ class ScoreEffects:
 
 
 def draw_score_effects(
-    model: ScoreModel, n_users: int, n_conversations: int, n_models: int, rng: np.random.Generator
+    model: ScoreModel,
+    n_users: int,
+    n_conversations: int,
+    model_names: list[str],
+    rng: np.random.Generator,
 ) -> ScoreEffects:
     # Models are listed best first (published win order), so sorting hands out matching effects.
-    model_effects = np.sort(rng.standard_normal(n_models) * model.sd_model)[::-1]
+    model_effects = np.sort(rng.standard_normal(len(model_names)) * model.sd_model)[::-1]
+    if model.model_effects:
+        # Pinned effects replace the draw, which is still made so every later draw stays put.
+        missing = sorted(set(model_names) - set(model.model_effects))
+        if missing:
+            raise ValueError(f"truth: score.model_effects lacks {', '.join(missing)}")
+        model_effects = np.array([model.model_effects[name] for name in model_names])
     user = rng.standard_normal(n_users) * model.sd_user
     conversation = rng.standard_normal(n_conversations) * model.sd_conversation
     slopes = None

@@ -140,6 +140,9 @@ class ScoreModel:
     # Participant-level random slopes on log score: attribute -> sd. Each participant weighs
     # attribute k by beta_k + slope_sd_k * z, z ~ N(0, 1).
     slope_sd: dict[str, float] = field(default_factory=dict)
+    # The LLMs' effects on log score pinned by name (every model), in place of the draw from
+    # sd_model: twins of other seeds then share one truth for the models (bench_case_studies).
+    model_effects: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -197,6 +200,8 @@ class Truth:
             del data["score"]["noise"]
         if not self.score.slope_sd:
             del data["score"]["slope_sd"]
+        if not self.score.model_effects:
+            del data["score"]["model_effects"]
         if self.topics is None:
             del data["topics"]
         return data

@@ -19,9 +19,13 @@ in a fresh data directory on full-scale synthetic PRISM from the ``preferences``
   within 5 points is not the generator's model, so the value its deviations estimate is the
   large-sample limit of its own fit to the generator's battles (the pseudo-true value, the
   Kullback-Leibler projection of the generator onto the model). It is computed as the maximum
-  likelihood fit to the battles of ``PSEUDO_TRUTH_SEEDS`` further full-scale twins, pooled;
-  the 90% intervals of the seed-0 fit should cover about 90% of those values, the planted cells
-  included, and the planted cells should have the planted sign;
+  likelihood fit, with the fit's battle weights, to the pooled battles of
+  ``PSEUDO_TRUTH_SEEDS`` further full-scale twins that share seed 0's truth (the preset with
+  the LLM effects pinned to the ones seed 0 drew). The 90% intervals of the seed-0 fit should
+  cover about 90% of those values, the planted cells included, and the planted cells should
+  have the planted sign. The same twins say whether a likelihood's standard errors are honest:
+  the spread of the twins' maximum likelihood deviations over the standard error the
+  likelihood claims, for battles weighted as the fits weigh them and counted once each;
 - **juries**: the simulation rerun from the exported inputs with the same seed reproduces
   ``analysis.jury_welfare_draws`` to the row;
 - the Bradley-Terry fits' convergence checks (``analysis.ranking_diagnostics``).
@@ -51,7 +55,7 @@ from orchestration.case_studies import jury
 from orchestration.case_studies.inputs import read_input
 from orchestration.settings import REPO_ROOT
 from orchestration.synthetic import generate
-from orchestration.synthetic.truth import PLANTED_GROUP_MODEL, PLANTED_TOPICS
+from orchestration.synthetic.truth import PLANTED_GROUP_MODEL, PLANTED_TOPICS, preferences_truth
 
 WORKDIR = REPO_ROOT / "data" / "bench" / "case_studies"
 TRUTH = "preferences"
@@ -152,11 +156,11 @@ def evaluate(workdir: Path = WORKDIR) -> list[dict[str, object]]:
         jury_draws = con.sql("select * from analysis.jury_welfare_draws").df()
     planted_topics = truth["topics"]["conversation_topics"]
     levels = sorted(rankings["level"].unique())
-    pseudo = pseudo_true_deviations(levels, workdir / "pseudo_truth.parquet")
+    twins = twin_counts(workdir, truth["random_effects"]["model_score"])
     return (
         time_rows(steps, wall)
         + topic_rows(topics, regressions, planted_topics)
-        + ranking_rows(rankings, pseudo)
+        + ranking_rows(rankings, twins, levels)
         + jury_rows(jury_draws, workdir / "case_studies" / "inputs")
         + convergence_rows(diagnostics)
     )
@@ -254,8 +258,12 @@ def topic_rows(
     return rows
 
 
-def ranking_rows(rankings: pd.DataFrame, pseudo: pd.DataFrame) -> list[dict[str, object]]:
-    table = rankings.merge(pseudo, on=["level", "model_name"], how="inner")
+def ranking_rows(
+    rankings: pd.DataFrame, twins: pd.DataFrame, levels: list[str]
+) -> list[dict[str, object]]:
+    table = rankings.merge(
+        pseudo_true_deviations(twins, levels), on=["level", "model_name"], how="inner"
+    )
     if len(table) != len(rankings):
         raise ValueError("the pseudo-truth lacks some ranked (level, model) cells")
     covered = (table["deviation_q5"] <= table["pseudo_true"]) & (
@@ -280,6 +288,19 @@ def ranking_rows(rankings: pd.DataFrame, pseudo: pd.DataFrame) -> list[dict[str,
             f"({len(PSEUDO_TRUTH_SEEDS)} further twins pooled)",
         ),
     ]
+    for weighted in (True, False):
+        reading = "weighted by 2 / options (the fits')" if weighted else "every battle once"
+        rows.append(
+            _row(
+                "case_studies/rankings",
+                f"twin_spread_to_se:{'weighted' if weighted else 'unweighted'}",
+                twin_spread_to_se(twins, levels, weighted=weighted),
+                "ratio",
+                f"battles {reading}: median over the {GROUPING} x model deviations of the sd of "
+                f"the {len(PSEUDO_TRUTH_SEEDS)} twins' maximum likelihood values over the "
+                "standard error the likelihood claims; 1 when its intervals are honest",
+            )
+        )
     cells = table.set_index(["level", "model_name"])
     for level, effects in PLANTED_GROUP_MODEL[GROUPING].items():
         for model, effect in effects.items():
@@ -341,52 +362,89 @@ def convergence_rows(diagnostics: pd.DataFrame) -> list[dict[str, object]]:
 # -- the pseudo-truth -------------------------------------------------------------------------
 
 
-def pseudo_true_deviations(levels: list[str], cache: Path) -> pd.DataFrame:
-    """``level, model_name, pseudo_true, pseudo_true_se``: the maximum likelihood deviations
-    of the Bradley-Terry-Davidson model on the pooled battles of further twins."""
-    if cache.exists():
-        return pd.read_parquet(cache)
-    pooled_path = cache.with_name("pseudo_truth_counts.parquet")
-    if not pooled_path.exists():
-        counts = []
+def twin_counts(workdir: Path, model_effects: dict[str, float]) -> pd.DataFrame:
+    """`battle_counts` of the ``PSEUDO_TRUTH_SEEDS`` twins (a ``seed`` column), generated from
+    the preset with the LLM effects pinned to seed 0's, so they share its truth."""
+    path = workdir / "pseudo_truth_counts.parquet"
+    if path.exists():
+        return pd.read_parquet(path)
+    truth = preferences_truth()
+    truth.score.model_effects = dict(model_effects)
+    counts = []
+    with tempfile.TemporaryDirectory() as directory:
+        truth_file = Path(directory) / "truth.json"
+        truth_file.write_text(json.dumps(truth.to_json_dict()))
         for seed in PSEUDO_TRUTH_SEEDS:
-            with tempfile.TemporaryDirectory() as directory:
-                generate(Path(directory), scale="full", seed=seed, truth=TRUTH)
-                counts.append(battle_counts(Path(directory), GROUPING).assign(seed=seed))
-        pd.concat(counts).to_parquet(pooled_path)
-    pooled = (
-        pd.read_parquet(pooled_path)
-        .groupby(["level", "model_a", "model_b"], as_index=False)[
-            ["n_a_wins", "n_b_wins", "n_ties"]
-        ]
-        .sum()
-    )
-    pooled = pooled[pooled["level"].isin(levels)]
-    table = davidson_deviations(pooled)
-    table.to_parquet(cache)
+            twin = Path(directory) / f"seed{seed}"
+            generate(twin, scale="full", seed=seed, truth=truth_file)
+            counts.append(battle_counts(twin, GROUPING).assign(seed=seed))
+            shutil.rmtree(twin)
+    table = pd.concat(counts, ignore_index=True)
+    table.to_parquet(path)
     return table
 
 
+def pseudo_true_deviations(counts: pd.DataFrame, levels: list[str]) -> pd.DataFrame:
+    """``level, model_name, pseudo_true, pseudo_true_se``: the maximum likelihood deviations of
+    the weighted Bradley-Terry-Davidson likelihood (the fit's) on the twins' pooled battles."""
+    pooled = (
+        counts[counts["level"].isin(levels)]
+        .groupby(["level", "model_a", "model_b"], as_index=False)[list(WEIGHTED)]
+        .sum()
+    )
+    return davidson_deviations(pooled.rename(columns=dict(zip(WEIGHTED, COUNTED, strict=True))))
+
+
+def twin_spread_to_se(counts: pd.DataFrame, levels: list[str], *, weighted: bool) -> float:
+    """Median over (level, model) cells of the spread of the twins' maximum likelihood deviations
+    over the standard error the likelihood claims: about 1 when its intervals are honest."""
+    columns = WEIGHTED if weighted else COUNTED
+    fits = [
+        davidson_deviations(
+            twin[twin["level"].isin(levels)][["level", "model_a", "model_b", *columns]].rename(
+                columns=dict(zip(columns, COUNTED, strict=True))
+            )
+        )
+        for _, twin in counts.groupby("seed")
+    ]
+    spread = np.std([fit["pseudo_true"].to_numpy() for fit in fits], axis=0, ddof=1)
+    se = np.mean([fit["pseudo_true_se"].to_numpy() for fit in fits], axis=0)
+    return float(np.median(spread / se))
+
+
+COUNTED = ("n_a_wins", "n_b_wins", "n_ties")
+WEIGHTED = ("weighted_a_wins", "weighted_b_wins", "weighted_ties")
+
+
 def battle_counts(prism: Path, grouping_column: str) -> pd.DataFrame:
-    """Wins and ties per (participant level, model pair) of the opening turn's battles, from a
-    synthetic release's raw files (as marts.fct_battles counts them, without the English rule,
-    which does not touch scores)."""
+    """Wins and ties per (participant level, model pair) of the opening turn's battles, counted
+    and weighted by 2 / the interaction's options, from a synthetic release's raw files (as
+    marts.fct_model_pair_counts has them, without the English rule, which does not touch
+    scores)."""
     query = f"""
         with opening as (
             select interaction_id, user_id, model_name, score
             from read_json_auto('{prism / "utterances.jsonl"}')
             where turn = 0 and score is not null
         ),
+        options as (
+            select interaction_id, count(distinct model_name) as n_options
+            from opening group by interaction_id
+        ),
         battles as (
             select a.user_id, a.model_name as model_a, b.model_name as model_b,
-                   a.score - b.score as diff
+                   a.score - b.score as diff, 2.0 / n_options as weight
             from opening as a
             join opening as b on a.interaction_id = b.interaction_id and a.model_name < b.model_name
+            join options on a.interaction_id = options.interaction_id
         )
         select s.{grouping_column} as level, model_a, model_b,
                count(*) filter (where diff > {TIE_MARGIN}) as n_a_wins,
                count(*) filter (where diff < -{TIE_MARGIN}) as n_b_wins,
-               count(*) filter (where abs(diff) <= {TIE_MARGIN}) as n_ties
+               count(*) filter (where abs(diff) <= {TIE_MARGIN}) as n_ties,
+               coalesce(sum(weight) filter (where diff > {TIE_MARGIN}), 0) as weighted_a_wins,
+               coalesce(sum(weight) filter (where diff < -{TIE_MARGIN}), 0) as weighted_b_wins,
+               coalesce(sum(weight) filter (where abs(diff) <= {TIE_MARGIN}), 0) as weighted_ties
         from battles
         join read_json_auto('{prism / "survey.jsonl"}') as s using (user_id)
         where s.{grouping_column} is not null

@@ -29,13 +29,19 @@ def simulate_counts(
                 rows.append(
                     ("gender", level, MODELS[i], MODELS[j], per_pair, a_wins, b_wins, ties, 30)
                 )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         rows,
         columns=[
             "grouping", "level", "model_a", "model_b", "n_battles", "n_a_wins", "n_b_wins",
             "n_ties", "n_participants",
         ],
     )  # fmt: skip
+    # Independent battles (two options each): weight 1.
+    return frame.assign(
+        weighted_a_wins=frame["n_a_wins"] * 1.0,
+        weighted_b_wins=frame["n_b_wins"] * 1.0,
+        weighted_ties=frame["n_ties"] * 1.0,
+    )
 
 
 def groups_for(counts: pd.DataFrame) -> pd.DataFrame:
@@ -67,6 +73,15 @@ def test_grouping_data_indexes_levels_and_models() -> None:
     assert only_female.pooled and only_female.stan.J_group == 0
     assert only_female.stan.Q_level == []
     assert only_female.levels == ("Female",)
+    # The likelihood reads the weighted counts unless asked for every battle once.
+    halved = counts.assign(weighted_a_wins=counts["n_a_wins"] / 2)
+    assert grouping_data(halved, "gender", ["Female"], MODELS).stan.n_a_wins == list(
+        counts.loc[counts["level"] == "Female", "n_a_wins"] / 2
+    )
+    unweighted = grouping_data(halved, "gender", ["Female"], MODELS, weighted=False)
+    assert unweighted.stan.n_a_wins == list(
+        counts.loc[counts["level"] == "Female", "n_a_wins"].astype(float)
+    )
     with pytest.raises(ValueError, match="outside the model list"):
         grouping_data(counts, "gender", ["Female"], MODELS[:3])
     with pytest.raises(ValueError, match="no battles"):

@@ -49,6 +49,7 @@ def test_the_analyst_guide_has_examples() -> None:
         "analysis.paper_comparison",
         "analysis.posterior_predictive",
         "analysis.beyond_paper_comparison",
+        "analysis.model_comparison",
     ):
         assert table in text, f"no example reads {table}"
 

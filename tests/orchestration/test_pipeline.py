@@ -68,3 +68,16 @@ def test_analysis_tables_hold_every_selected_fit(materialized_instance) -> None:
             "where analysis = 'top_choice' and subset = 'all'"
         ).fetchone()
         assert beyond == (7, 7)
+        # PSIS-LOO of the choice model: one value per interaction it fitted.
+        compared = con.execute(
+            "select n_observations, elpd_loo, elpd_diff, ppc_statistics "
+            "from analysis.model_comparison where analysis = 'top_choice' and subset = 'all'"
+        ).fetchall()
+        assert len(compared) == 1
+        n_observations, elpd_loo, elpd_diff, ppc_statistics = compared[0]
+        sets = con.execute(
+            "select count(distinct interaction_id) from marts.fct_fit_inputs"
+        ).fetchone()
+        assert 0 < n_observations <= sets[0]
+        # A sum of log probabilities of picks; alone in its group, the model is its own best.
+        assert elpd_loo < 0 and elpd_diff == 0 and ppc_statistics == 7

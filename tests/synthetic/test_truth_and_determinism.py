@@ -105,6 +105,29 @@ def test_beta_changes_scores_only(tmp_path: Path) -> None:
     )
 
 
+def test_pinned_model_effects_replace_the_draw(tmp_path: Path) -> None:
+    """Twins of two seeds with the LLM effects of a third pinned share those effects."""
+    first = generate(tmp_path / "first", scale="small", seed=3, truth="recovery")
+    drawn = json.loads(first.paths["truth.json"].read_text())["random_effects"]["model_score"]
+    truth = _write_truth(tmp_path / "t.json", lambda d: d["score"].update(model_effects=drawn))
+    for seed in (4, 5):
+        twin = generate(tmp_path / f"seed{seed}", scale="small", seed=seed, truth=truth)
+        document = json.loads(twin.paths["truth.json"].read_text())
+        assert document["random_effects"]["model_score"] == drawn
+        assert document["score"]["model_effects"] == drawn
+    other = generate(tmp_path / "other", scale="small", seed=4, truth="recovery")
+    assert (
+        json.loads(other.paths["truth.json"].read_text())["random_effects"]["model_score"] != drawn
+    )
+    # Every model must be pinned.
+    partial = {name: value for name, value in list(drawn.items())[:-1]}
+    incomplete = _write_truth(
+        tmp_path / "p.json", lambda d: d["score"].update(model_effects=partial)
+    )
+    with pytest.raises(ValueError, match="model_effects lacks"):
+        generate(tmp_path / "partial", scale="small", seed=4, truth=incomplete)
+
+
 def test_planted_beta_is_recovered(tmp_path: Path) -> None:
     truth = _write_truth(
         tmp_path / "t.json",

@@ -10,6 +10,17 @@ opening_responses as (
 
 ),
 
+-- The options of an interaction: its m models give m (m - 1) / 2 battles from m scores.
+options as (
+
+    select
+        interaction_id,
+        cast(count(distinct model_name) as integer) as n_options
+    from opening_responses
+    group by interaction_id
+
+),
+
 pairs as (
 
     select
@@ -23,11 +34,14 @@ pairs as (
         b.model_name as model_b,
         a.score as score_a,
         b.score as score_b,
+        options.n_options,
         a.dataset_source
     from opening_responses as a
     inner join opening_responses as b
         on a.interaction_id = b.interaction_id
         and a.model_name < b.model_name
+    inner join options
+        on a.interaction_id = options.interaction_id
 
 ),
 
@@ -63,6 +77,10 @@ final as (
             when score_a > score_b then model_b
             else model_a
         end as loser_model,
+
+        -- how much the battle counts when battles are not read as independent
+        n_options,
+        2.0 / n_options as battle_weight,
 
         dataset_source
 

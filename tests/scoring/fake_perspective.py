@@ -37,6 +37,7 @@ import json
 import math
 import random
 import re
+import signal
 import socket
 import struct
 import threading
@@ -557,6 +558,10 @@ def load_score_table(path: str | Path) -> dict[str, dict[str, float]]:
     return table
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -587,6 +592,9 @@ def main(argv: list[str] | None = None) -> None:
         gone=args.gone,
     )
     server = _Server((args.host, args.port), FakePerspective(config))
+    # A process started from a background shell can inherit SIGTERM as ignored; the server must
+    # still stop when terminated, so it says what SIGTERM does rather than inherit it.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     print(f"fake Perspective on http://{args.host}:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

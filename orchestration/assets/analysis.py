@@ -98,8 +98,9 @@ def _describe(spec: AnalysisSpec) -> str:
             f"interaction's options (conditional logit on {len(spec.terms)} terms, with LLM "
             f"effects{slopes})."
         )
+    beyond = "" if spec.in_paper else f"Beyond the paper, beside {spec.paper_analysis}: "
     return (
-        f"Stan fit of {spec.analysis} ({spec.family.value}) on {spec.subset}: "
+        f"{beyond}Stan fit of {spec.analysis} ({spec.family.value}) on {spec.subset}: "
         f"{spec.outcome} on {len(spec.terms)} terms, with participant, conversation and LLM "
         "intercepts."
     )

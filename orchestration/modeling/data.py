@@ -1,7 +1,8 @@
 """Stan data records built from a snapshot of ``marts.fct_responses`` + participant moderators.
 
-`NestedData` is the data block shared by the three programs in ``stan/`` (field for field;
-``save_group`` is read by the marginal Gaussian program only). `FitData` adds what the Python
+`NestedData` is the data block shared by the nested programs in ``stan/`` (field for field;
+``save_group`` is read by all but ``gaussian_nested``); `ScoreData` adds the slider's ends for
+``rounded_lognormal_nested``. `FitData` adds what the Python
 side needs to read the draws back: term names, the level names behind each index, the rows
 dropped and why, and a fingerprint of the rows used.
 """
@@ -27,6 +28,9 @@ COMPLETE_COLUMNS: tuple[str, ...] = tuple(
     f"{side}_{a}" for side in ("response", "opening_prompt") for a in ATTRIBUTES
 )
 FIRST_TURN = 0  # PRISM numbers turns from 0
+# PRISM's rating slider: scores 1..100, starting at 50 (the heap of ratings left untouched).
+MAX_SCORE = 100
+DEFAULT_SCORE = 50
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,35 @@ class NestedData:
             "prior_only": self.prior_only,
             "save_group": self.save_group,
         }
+
+
+@dataclass(frozen=True)
+class ScoreData(NestedData):
+    """``rounded_lognormal_nested``'s data block: `NestedData` with `y` the recorded integer
+    score, and where the slider ends and starts."""
+
+    max_score: int = MAX_SCORE
+    default_score: int = DEFAULT_SCORE
+
+    def to_stan(self) -> dict[str, Any]:
+        return {
+            **super().to_stan(),
+            "max_score": self.max_score,
+            "default_score": self.default_score,
+        }
+
+
+def squeeze_unit_interval(y: np.ndarray) -> np.ndarray:
+    """A probability moved strictly inside (0, 1) for the beta programs: y' = (y (n - 1) +
+    1/2) / n (Smithson and Verkuilen 2006), n the number of rows.
+
+    Exact 0s and 1s are rare in Perspective's output (scores are reported to several decimal
+    places), but a single one would make the beta likelihood zero. The rule moves every value
+    towards 1/2 by at most 1 / (2 n), far below Perspective's own precision at PRISM's size,
+    so the fit is that of the data as recorded.
+    """
+    n = len(y)
+    return (np.asarray(y, dtype=float) * (n - 1) + 0.5) / n
 
 
 @dataclass(frozen=True)
@@ -180,9 +213,10 @@ def build_fit_data(
         rows.drop_duplicates("conversation_id")["user_id"].map(user_index).to_numpy(dtype=int)
     )
 
-    y = rows[spec.outcome].to_numpy(dtype=int if spec.family is Family.BERNOULLI else float)
+    y = outcome_values(rows[spec.outcome], spec)
     X = design_matrix(rows, spec.terms)
-    record = NestedData(
+    record_type = ScoreData if spec.family is Family.ROUNDED_LOGNORMAL else NestedData
+    record = record_type(
         N=len(rows),
         K=len(spec.terms),
         y=y,
@@ -211,6 +245,30 @@ def build_fit_data(
             rows["interaction_id"].factorize()[0] if "interaction_id" in rows.columns else None
         ),
     )
+
+
+def outcome_values(outcome: pd.Series, spec: AnalysisSpec) -> np.ndarray:
+    """The outcome as the fit's program reads it, refused when outside the family's support."""
+    if spec.family is Family.BERNOULLI:
+        return outcome.to_numpy(dtype=int)
+    values = outcome.to_numpy(dtype=float)
+    if spec.family is Family.ROUNDED_LOGNORMAL:
+        bad = (values < 1) | (values > MAX_SCORE) | (values != np.round(values))
+        if bad.any():
+            raise ValueError(
+                f"{spec.name}: {int(bad.sum())} {spec.outcome} values are not integers in "
+                f"1..{MAX_SCORE}, e.g. {values[bad][:3].tolist()}"
+            )
+        return values.astype(int)
+    if spec.family is Family.BETA:
+        bad = (values < 0) | (values > 1)
+        if bad.any():
+            raise ValueError(
+                f"{spec.name}: {int(bad.sum())} {spec.outcome} values outside [0, 1], "
+                f"e.g. {values[bad][:3].tolist()}"
+            )
+        return squeeze_unit_interval(values)
+    return values
 
 
 def fingerprint(rows: pd.DataFrame, columns: list[str]) -> str:

@@ -71,6 +71,9 @@ DEFAULT = SamplingProfile(
     term_buffer=40,
 )
 DEFAULT_1A = replace(DEFAULT, draws=400)
+# The bounded families beyond the paper (a rounded log-normal score, beta mirroring) sample the
+# participant and conversation intercepts as 1a does, and get 1a's draws.
+DEFAULT_BOUNDED = replace(DEFAULT, draws=400)
 # The conditional logit of the top pick (beyond the paper): about one effective draw per draw on
 # the full-scale synthetic data, so 4 x 400 leaves its checks a wide margin.
 DEFAULT_CHOICE = replace(DEFAULT, draws=400)
@@ -87,11 +90,13 @@ PAPER_LONG = SamplingProfile("paper", chains=4, warmup=1000, draws=3000)
 
 def profile_for(name: str, paper_id: str) -> SamplingProfile:
     """The named preset (`quick`, `default`, `paper`) for an analysis id ('1a', '2', ...) or a
-    beyond-the-paper model (`AnalysisSpec.profile_key`: 'choice', 'choice_mixed')."""
+    beyond-the-paper model (`AnalysisSpec.profile_key`: 'choice', 'choice_mixed', 'bounded')."""
     if name == "paper":
         return PAPER_LONG if paper_id in ("2", "3") else PAPER
     if name == "default" and paper_id == "1a":
         return DEFAULT_1A
+    if name == "default" and paper_id == "bounded":
+        return DEFAULT_BOUNDED
     if name == "default" and paper_id == "choice":
         return DEFAULT_CHOICE
     if name == "default" and paper_id == "choice_mixed":

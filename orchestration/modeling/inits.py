@@ -13,7 +13,7 @@ still compares chains that began apart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,20 @@ from .choice import ChoiceData
 from .choice_inits import choice_initial_values
 from .data import NestedData
 
+# The programs that sample the participant and conversation intercepts as non-centred z_*.
+_SAMPLED_INTERCEPTS = ("bernoulli_nested", "rounded_lognormal_nested", "beta_nested")
+
+
+def _inv_logit(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+# The scale of the linear predictor of a bounded program, from its outcome.
+_LATENT_SCALES: dict[str, Any] = {
+    "rounded_lognormal_nested": lambda y: np.log(y),
+    # Clipped: a probability within 1e-9 of 0 or 1 would otherwise set the scale of the starts.
+    "beta_nested": lambda y: np.clip(np.log(y / (1.0 - y)), -10.0, 10.0),
+}
 # Location jitter, in outcome sds (Gaussian) or log-odds (Bernoulli).
 _LOCATION_JITTER = 0.2
 _SCALE_JITTER = 1.0  # log-scale half-width
@@ -40,10 +54,13 @@ def initial_values(
         share = float(np.clip(y.mean(), 0.01, 0.99))
         centre, spread = float(np.log(share / (1.0 - share))), 1.0
     else:
-        centre, spread = float(y.mean()), float(y.std()) or 1.0
+        # The bounded programs' linear predictor is on log score or log-odds.
+        latent = _LATENT_SCALES.get(program, lambda v: v)(y)
+        centre, spread = float(latent.mean()), float(latent.std()) or 1.0
+        data = replace(data, y=latent)
     starts = [_chain(program, data, rng, centre, spread) for _ in range(chains)]
-    if program in ("gaussian_nested_marginal", "bernoulli_nested"):
-        estimate = _least_squares(data) if program != "bernoulli_nested" else _logistic(data)
+    if program != "gaussian_nested":
+        estimate = _logistic(data) if program == "bernoulli_nested" else _least_squares(data)
         for start in starts:
             _start_near(start, estimate, rng)
     if program == "gaussian_nested_marginal":
@@ -88,7 +105,7 @@ def _chain(
         # starts positive.
         values["sd_user_signed"] = values.pop("sd_user")
         values["sd_conv_signed"] = values.pop("sd_conv")
-    if program == "bernoulli_nested":
+    if program in _SAMPLED_INTERCEPTS:
         # In 1a both sit near zero (posterior medians about 0.01 on the log-odds scale at full
         # scale): a start at 0.1-0.7 made the early warmup walk 9,400 intercepts in with them.
         values["sd_user_signed"] = scale(0.05)
@@ -97,8 +114,18 @@ def _chain(
         # Intercepts start near zero: a wide random start adds noise the size of sd to every row.
         values["z_user"] = rng.uniform(-0.5, 0.5, data.N_user).tolist()
         values["z_conv"] = rng.uniform(-0.5, 0.5, data.N_conv).tolist()
-    if program == "gaussian_nested":
+    if program in ("gaussian_nested", "rounded_lognormal_nested"):
         values["sigma"] = scale(0.5)
+    if program == "rounded_lognormal_nested":
+        # Shares of latent ratings, the bottom heap and the default heap: mostly latent.
+        heaps = rng.uniform(0.02, 0.1, 2)
+        values["share"] = [1.0 - float(heaps.sum()), *heaps.tolist()]
+    elif program == "beta_nested":
+        # Beta precision by moments about the conversation means, the spread that is left to phi.
+        variance = _within_conversation_sd(replace(data, y=_inv_logit(data.y))) ** 2
+        mean = float(np.mean(_inv_logit(data.y)))
+        values["phi"] = max(mean * (1 - mean) / max(variance, 1e-9) - 1, 1.0)
+        values["phi"] *= float(np.exp(rng.uniform(-0.5, 0.5)))
     elif program == "gaussian_nested_marginal":
         # This program samples log(sigma), whose posterior sd is 1 / sqrt(2 N): a start within a
         # few percent of the within-conversation sd is already overdispersed by several sds.

@@ -35,6 +35,11 @@ class Family(StrEnum):
     GAUSSIAN = "gaussian"
     # A softmax over each interaction's options (stan/conditional_logit.stan).
     CHOICE = "choice"
+    # The 1-100 score as a rounded, censored, heaped log-normal
+    # (stan/rounded_lognormal_nested.stan).
+    ROUNDED_LOGNORMAL = "rounded_lognormal"
+    # A probability strictly inside (0, 1), logit link (stan/beta_nested.stan).
+    BETA = "beta"
 
 
 # The paper's analysis ids (the seed `paper_estimates.csv`) for our analysis names.
@@ -60,7 +65,23 @@ PAPER_PARTICIPANTS = 1394
 BEYOND_PAPER = "beyond"
 # The paper's analysis each beyond-the-paper analysis answers the same question as: its
 # hypotheses take that analysis's directions, and the comparison tables set the two side by side.
-COMPARED_WITH: dict[str, str] = {"top_choice": "top_scored", "top_choice_mixed": "top_scored"}
+COMPARED_WITH: dict[str, str] = {
+    "top_choice": "top_scored",
+    "top_choice_mixed": "top_scored",
+    "log_score_rounded": "log_score",
+    "mirroring_beta": "mirroring",
+}
+# The Stan program of each family but the Gaussian (which has two, `GAUSSIAN_PROGRAMS`).
+PROGRAMS: dict[Family, str] = {
+    Family.BERNOULLI: "bernoulli_nested",
+    Family.CHOICE: "conditional_logit",
+    Family.ROUNDED_LOGNORMAL: "rounded_lognormal_nested",
+    Family.BETA: "beta_nested",
+}
+# Families whose programs sample the participant and conversation intercepts (no marginal form).
+SAMPLED_INTERCEPTS: frozenset[Family] = frozenset(
+    {Family.BERNOULLI, Family.ROUNDED_LOGNORMAL, Family.BETA}
+)
 
 
 @dataclass(frozen=True)
@@ -87,9 +108,7 @@ class AnalysisSpec:
     @property
     def program(self) -> str:
         """Stem of the Stan file under ``stan/``."""
-        if self.family is Family.CHOICE:
-            return "conditional_logit"
-        return "bernoulli_nested" if self.family is Family.BERNOULLI else self.gaussian_program
+        return PROGRAMS.get(self.family, self.gaussian_program)
 
     @property
     def paper_id(self) -> str:
@@ -101,6 +120,8 @@ class AnalysisSpec:
         """What `engine.profile_for` reads: the paper's id, or the kind of choice model."""
         if self.family is Family.CHOICE:
             return "choice_mixed" if self.random_slopes else "choice"
+        if not self.in_paper and self.family in SAMPLED_INTERCEPTS:
+            return "bounded"
         return self.paper_id
 
     @property
@@ -127,7 +148,8 @@ class AnalysisSpec:
         """Relative sampling cost (higher samples longer), so a scheduler can start the costliest
         fits first: the Bernoulli fits keep ~9,400 intercepts as parameters, the Gaussian ones
         integrate them out; a subset has about a third of the rows."""
-        costs = {Family.BERNOULLI: 100, Family.CHOICE: 300 if self.random_slopes else 30}
+        costs = {Family.CHOICE: 300 if self.random_slopes else 30}
+        costs |= dict.fromkeys(SAMPLED_INTERCEPTS, 100)
         cost = costs.get(self.family, 10 + len(self.terms))
         return cost if self.conversation_type is None else cost // 3
 
@@ -244,9 +266,35 @@ def top_choice_mixed_spec() -> AnalysisSpec:
     )
 
 
+def log_score_rounded_specs() -> list[AnalysisSpec]:
+    """Beyond the paper: 1b's regression on the recorded 1-100 score, read as a log-normal
+    rating that is rounded, censored at 1 and 100, and heaped at 1 and at the slider's default
+    of 50 (``stan/rounded_lognormal_nested.stan``); same terms, intercepts and subsets as 1b,
+    and coefficients on 1b's log-score scale."""
+    return [
+        AnalysisSpec(
+            "log_score_rounded", subset, Family.ROUNDED_LOGNORMAL, "score", ATTRIBUTES, ctype
+        )
+        for subset, ctype in _subsets()
+    ]
+
+
+def mirroring_beta_specs() -> list[AnalysisSpec]:
+    """Beyond the paper: analysis 3 as beta regressions (logit link), one per response
+    attribute, so a fitted or replicated probability stays inside (0, 1)."""
+    return [
+        replace(spec, analysis="mirroring_beta", family=Family.BETA) for spec in mirroring_specs()
+    ]
+
+
 def beyond_paper_specs() -> list[AnalysisSpec]:
     """The models set beside the paper's (issue 15), in their table order."""
-    return [*top_choice_specs(), top_choice_mixed_spec()]
+    return [
+        *top_choice_specs(),
+        top_choice_mixed_spec(),
+        *log_score_rounded_specs(),
+        *mirroring_beta_specs(),
+    ]
 
 
 def paper_specs() -> list[AnalysisSpec]:

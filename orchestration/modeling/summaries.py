@@ -23,10 +23,29 @@ import xarray as xr
 from .specs import ATTRIBUTES, MODERATORS, PAPER_IDS, PROMPT_PREFIXES
 
 # Scalars reported beside the coefficients (b_Intercept is the uncentred intercept).
-SCALARS: tuple[str, ...] = ("b_Intercept", "sd_model", "sd_user", "sd_conv", "sigma")
+SCALARS: tuple[str, ...] = (
+    "b_Intercept",
+    "sd_model",
+    "sd_user",
+    "sd_conv",
+    "sigma",
+    "phi",  # beta precision
+    "share_bottom",  # rounded log-normal: ratings of 1 whatever the latent rating
+    "share_default",  # and ratings left at the slider's default
+)
 # The parameters whose convergence a fit is judged on, like the paper: every estimate, the
 # variance components included.
-CHECKED: tuple[str, ...] = ("b", "Intercept", "sd_model", "sd_user", "sd_conv", "sigma", "tau")
+CHECKED: tuple[str, ...] = (
+    "b",
+    "Intercept",
+    "sd_model",
+    "sd_user",
+    "sd_conv",
+    "sigma",
+    "tau",
+    "phi",
+    "share",
+)
 # A choice model's participant-level slope sds (`tau`) are reported as one row per term, named
 # with this prefix: ``sd_slope_reasoning_nuance``.
 SLOPE_SD_PREFIX = "sd_slope_"

@@ -29,6 +29,7 @@ MODULES = (
     "bench_suite",
     "bench_case_studies",
     "bench_choice",
+    "bench_bounded",
     "bench_sbc",
 )
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.modeling.choice import ChoiceData
-from orchestration.modeling.data import NestedData
+from orchestration.modeling.data import NestedData, ScoreData
 from orchestration.modeling.specs import CONVERSATION_TYPES, MODERATORS
 
 # The eight Perspective attributes scored per text (reasoning_nuance is derived).
@@ -45,7 +45,11 @@ class Truth:
     sd_model: float
     sd_user: float
     sd_conv: float
-    sigma: float | None = None  # Gaussian only
+    sigma: float | None = None  # Gaussian and rounded log-normal only
+    phi: float | None = None  # beta only
+    # Rounded log-normal only: shares of ratings at 1, and at the default, whatever the latent.
+    share_bottom: float | None = None
+    share_default: float | None = None
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,9 @@ class Simulation:
 def simulate_outcome(data: NestedData, truth: Truth, seed: int) -> Simulation:
     """Draw `y` from the program's model given the record's covariates and `truth`.
 
-    Bernoulli-logit when `truth.sigma` is None, Gaussian otherwise; the random intercepts are
-    drawn afresh from their planted sds.
+    Beta when `truth.phi` is set, the rounded log-normal score when its heap shares are,
+    Gaussian when only `truth.sigma` is, and Bernoulli-logit otherwise; the random intercepts
+    are drawn afresh from their planted sds.
     """
     if len(truth.b) != data.K:
         raise ValueError(f"truth has {len(truth.b)} coefficients, data has K={data.K}")
@@ -76,11 +81,33 @@ def simulate_outcome(data: NestedData, truth: Truth, seed: int) -> Simulation:
         + r_user[user - 1]
         + r_conv[data.J_conv - 1]
     )
-    if truth.sigma is None:
+    if truth.phi is not None:
+        mean = 1.0 / (1.0 + np.exp(-eta))
+        y = rng.beta(mean * truth.phi, (1.0 - mean) * truth.phi)
+    elif truth.share_bottom is not None:
+        y = _recorded_score(eta + rng.normal(0.0, truth.sigma, data.N), data, truth, rng)
+    elif truth.sigma is None:
         y = (rng.random(data.N) < 1.0 / (1.0 + np.exp(-eta))).astype(int)
     else:
         y = eta + rng.normal(0.0, truth.sigma, data.N)
     return Simulation(replace(data, y=y), r_model, r_user, r_conv)
+
+
+def _recorded_score(
+    latent: np.ndarray, data: NestedData, truth: Truth, rng: np.random.Generator
+) -> np.ndarray:
+    """The rounded log-normal's score: round(exp(latent)) within 1..max_score, then the
+    bottom and default heaps, each drawn whatever the latent rating."""
+    assert isinstance(data, ScoreData) and truth.share_default is not None
+    score = np.clip(np.rint(np.exp(np.minimum(latent, 10.0))), 1, data.max_score).astype(int)
+    heap = rng.choice(
+        3,
+        data.N,
+        p=[1.0 - truth.share_bottom - truth.share_default, truth.share_bottom, truth.share_default],
+    )
+    score[heap == 1] = 1
+    score[heap == 2] = data.default_score
+    return score
 
 
 def simulate_snapshot(

@@ -27,6 +27,9 @@ FITS = (
     "moderation__all",
     *(f"mirroring__response_{a}" for a in ATTRIBUTES),
     "top_choice__all",
+    # The bounded families beside 1b and one mirroring fit.
+    "log_score_rounded__all",
+    "mirroring_beta__response_toxicity",
 )
 
 

@@ -68,6 +68,14 @@ def test_analysis_tables_hold_every_selected_fit(materialized_instance) -> None:
             "where analysis = 'top_choice' and subset = 'all'"
         ).fetchone()
         assert beyond == (7, 7)
+        # The bounded families beside 1b and one mirroring fit, term for term.
+        bounded = con.execute(
+            "select analysis, count(*), count(compared_estimate) "
+            "from analysis.beyond_paper_comparison "
+            "where analysis in ('log_score_rounded', 'mirroring_beta') group by analysis "
+            "order by analysis"
+        ).fetchall()
+        assert bounded == [("log_score_rounded", 7, 7), ("mirroring_beta", 7, 7)]
         # PSIS-LOO of the choice model: one value per interaction it fitted.
         compared = con.execute(
             "select n_observations, elpd_loo, elpd_diff, ppc_statistics "

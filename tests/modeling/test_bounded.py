@@ -127,9 +127,7 @@ def _fit(record: NestedData, program: str) -> SampleResult:
     return sample(program, record.to_stan(), RECOVERY, inits=inits)
 
 
-def _assert_recovers(
-    results: list[SampleResult], truth: Truth, scalars: dict[str, float]
-) -> None:
+def _assert_recovers(results: list[SampleResult], truth: Truth, scalars: dict[str, float]) -> None:
     """The recovery rule of test_fits over the coefficients of replicated fits (90% intervals
     cover at least 80% of them, correlation of means with the truth at least 0.95), and each
     scalar of each fit within 4 posterior sds."""

@@ -24,7 +24,7 @@ DOCS_PORT ?= 8081
 help:
 	@echo "make run        the main job: PRISM (or synthetic) -> scores -> marts -> Stan fits -> comparison with the paper, and PRISM's case studies"
 	@echo "make case-studies  PRISM's own case studies alone (rankings, juries, topics), without the paper's fits"
-	@echo "make beyond-paper  the models beyond the paper (the top pick as a choice), after make run"
+	@echo "make beyond-paper  the models beyond the paper (the top pick as a choice, bounded score and mirroring families), after make run"
 	@echo "make test       the test suite (what .ci/run calls); installs chromium and g++ when missing"
 	@echo "make bench      the benchmarks, written to tests/benchmarks/results.md"
 	@echo "make ui         the Dagster UI on 127.0.0.1:$(UI_PORT)"
@@ -66,7 +66,7 @@ run: manifest dagster-home system-packages-stan
 case-studies: manifest dagster-home system-packages-stan
 	$(BIN)/python -m orchestration.run --job case_studies_job
 
-# The models beyond the paper (the top pick as a choice), on the snapshot `make run` left.
+# The models beyond the paper (the top pick as a choice, the bounded families), on the snapshot `make run` left.
 beyond-paper: manifest dagster-home system-packages-stan
 	$(BIN)/python -m orchestration.run --job beyond_paper_job
 

@@ -40,7 +40,8 @@ def _record(mixed: bool) -> ChoiceData:
     return replace(record, prior_scale=1.0)
 
 
-def _plot(ranks: dict[str, pd.DataFrame]) -> None:
+def plot_ranks(ranks: dict[str, pd.DataFrame], figure: Path) -> None:
+    """One row of rank histograms per program, one panel per parameter, to `figure`."""
     names = {label: sorted(frame["parameter"].unique()) for label, frame in ranks.items()}
     columns = max(len(n) for n in names.values())
     fig = Figure(figsize=(1.9 * columns, 2.0 * len(ranks)))
@@ -62,7 +63,7 @@ def _plot(ranks: dict[str, pd.DataFrame]) -> None:
             ax.set_xticks([])
             ax.tick_params(labelsize=6)
     fig.tight_layout()
-    fig.savefig(FIGURE, dpi=80)
+    fig.savefig(figure, dpi=80)
 
 
 def bench(replications: int = REPLICATIONS) -> list[dict[str, object]]:
@@ -82,7 +83,7 @@ def bench(replications: int = REPLICATIONS) -> list[dict[str, object]]:
                     "note": f"chi-square, {BINS} bins, {replications} ranks of 0..{RANK_DRAWS}",
                 }
             )
-    _plot(ranks)
+    plot_ranks(ranks, FIGURE)
     return rows
 
 

@@ -31,6 +31,7 @@ MODULES = (
     "bench_choice",
     "bench_bounded",
     "bench_sbc",
+    "bench_sbc_bounded",
 )
 
 

@@ -65,11 +65,9 @@ REASON_CATEGORIES: tuple[str, ...] = (
 # DuckDB's JSON parser accepts a comma before a closing bracket, which strict JSON (and so the
 # release) does not; lines with such a comma outside or inside a string are re-read strictly.
 _TRAILING_COMMA = ",[ \\t\\r\\n]*[]}]"
-_STRICT_CHECK = "to be read strictly"
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 60
 
-_LINES = "_prism_lines"
 # The lines as read (lines.py): each ends with its newline, which the stored raw_line drops.
 _ARROW = "_prism_lines_arrow"
 _STRIPPED = "CASE WHEN suffix(line, chr(10)) THEN line[:-2] ELSE line END"
@@ -227,7 +225,7 @@ def _load(
         con.execute(macro)
     con.register(_ARROW, lines.table)
     try:
-        _stage_lines(con)
+        _parse_lines(con, spec)
         _explain_malformed(con)
         _check_lines(con, spec)
         notes = _final_reasons(con, spec)
@@ -257,7 +255,7 @@ def _load(
     )
     notes += _unexpected_key_notes(con, spec)
     con.execute(f"DROP VIEW {_CHECKED}")
-    for table in (_LINES, _PARSED, _SLOW, _FINAL):
+    for table in (_PARSED, _SLOW, _FINAL):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     report = LoadReport(
         kind=spec.kind,
@@ -289,33 +287,64 @@ def _load(
     return report
 
 
-def _stage_lines(con: duckdb.DuckDBPyConnection) -> None:
-    """Keep, with a reason, the lines that cannot be parsed at all and those to be read
-    strictly; every other line is read straight from Arrow by the JSON checks.
+def _parse_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
+    """Parse, type and check every line in one pass over the Arrow lines (see ``fastpath.py``).
 
-    The tests read the line with its newline (whitespace to them), so only the few kept lines
-    are copied without it.
+    ``_PARSED`` gets, per line, the reason for a line that cannot be parsed as a JSON object (NULL
+    otherwise), whether it is to be read strictly, its keys, its typed values and whether the
+    acceptance test cleared it. The tests read the line with its newline (whitespace to them),
+    so no line is copied. DuckDB evaluates a CASE branch only on the rows that take it, so the
+    JSON functions never see a line that is not JSON.
     """
+    paths, wildcards, accepted = acceptance_sql(spec, "_y", "_r", "_t")
+    parsed = [
+        ("_keys", "json_keys(line)"),
+        ("_y", f"json_type(line, {paths})"),
+        ("_t", f"from_json(line, {typed_structure_sql(spec)})"),
+    ]
+    lists = list_structure_sql(spec)
+    if lists:
+        parsed.append(("_r", f"from_json(line, {lists})"))
+    parsed += [(alias, f"json_type(line, {sql_literal(p)})") for alias, p in wildcards]
+    guarded = ", ".join(
+        f"CASE WHEN reason IS NULL THEN {expression} END AS {alias}" for alias, expression in parsed
+    )
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {_LINES} AS
-        SELECT line_number, {_STRIPPED} AS line, reason
+        CREATE OR REPLACE TEMP TABLE {_PARSED} AS
+        SELECT line_number, reason, _strict, _keys, _t,
+            coalesce(reason IS NULL AND {_distinct_keys(spec)} AND {accepted}, false) AS _ok
         FROM (
-            SELECT line_number, line,
-                CASE
-                    WHEN pre_reason IS NOT NULL THEN pre_reason
-                    WHEN regexp_full_match(line, '\\s*') THEN 'blank line'
-                    WHEN NOT json_valid(line) THEN 'malformed JSON'
-                    -- Valid JSON that starts with a brace is an object; only the rest are typed.
-                    WHEN NOT starts_with(ltrim(line), '{{')
-                        THEN 'not a JSON object (got ' || json_type(line) || ')'
-                    WHEN regexp_matches(line, '{_TRAILING_COMMA}') THEN '{_STRICT_CHECK}'
-                END AS reason
-            FROM {_ARROW}
+            SELECT line_number, reason, _strict, {guarded}
+            FROM (
+                SELECT line_number, line,
+                    CASE
+                        WHEN pre_reason IS NOT NULL THEN pre_reason
+                        WHEN regexp_full_match(line, '\\s*') THEN 'blank line'
+                        WHEN NOT json_valid(line) THEN 'malformed JSON'
+                        -- Valid JSON that starts with a brace is an object; only the rest are
+                        -- typed.
+                        WHEN NOT starts_with(ltrim(line), '{{')
+                            THEN 'not a JSON object (got ' || json_type(line) || ')'
+                    END AS reason,
+                    regexp_matches(line, '{_TRAILING_COMMA}') AS _strict
+                FROM {_ARROW}
+            )
         )
-        WHERE reason IS NOT NULL
         """
     )
+
+
+def _distinct_keys(spec: FileSpec) -> str:
+    """True when no key of the line ``_keys`` repeats, for a line that passes the acceptance test.
+
+    Such a line has every required key, so when all keys are required and it has just as many,
+    none repeats; only other lines pay for hashing their keys, which costs more than a parse.
+    """
+    distinct = "len(_keys) = len(list_distinct(_keys))"
+    if not all(f.required for f in spec.fields):
+        return distinct
+    return f"CASE WHEN len(_keys) = {len(spec.fields)} THEN true ELSE {distinct} END"
 
 
 def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
@@ -326,15 +355,16 @@ def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
     these lines. A line it accepts (a comma before a bracket inside a string) goes on as valid.
     """
     rows = con.execute(
-        f"SELECT line_number, line, reason FROM {_LINES} WHERE reason IN ('malformed JSON', ?)",
-        [_STRICT_CHECK],
+        f"SELECT p.line_number, l.line, p.reason FROM {_PARSED} p JOIN {_ARROW_LINES} l "
+        f"USING (line_number) WHERE p.reason = 'malformed JSON' OR (p.reason IS NULL AND _strict)"
     ).fetchall()
-    details: list[tuple[int, str | None]] = []
+    details: list[tuple[int, str]] = []
     for line_number, line, reason in rows:
         try:
             json.loads(line)
             # Python may accept what DuckDB cannot parse; only a strict re-read is cleared.
-            details.append((line_number, None if reason == _STRICT_CHECK else reason))
+            if reason is not None:
+                details.append((line_number, reason))
         except json.JSONDecodeError as error:
             # Some messages already end in "at" ("Unterminated string starting at").
             where = f"{error.msg.removesuffix(' at')} at column {error.colno}"
@@ -348,49 +378,29 @@ def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
     con.register("_prism_malformed_arrow", explained)
     try:
         con.execute(
-            f"UPDATE {_LINES} SET reason = m.reason FROM _prism_malformed_arrow m "
-            f"WHERE {_LINES}.line_number = m.line_number"
+            f"UPDATE {_PARSED} SET reason = m.reason, _ok = false FROM _prism_malformed_arrow m "
+            f"WHERE {_PARSED}.line_number = m.line_number"
         )
     finally:
         con.unregister("_prism_malformed_arrow")
 
 
 def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
-    """Check and type every parsed line: the cheap acceptance test for all, the detailed
-    checks for the few it does not clear (see ``fastpath.py``).
-
-    The result is the view ``_CHECKED`` (line_number, reason, typed columns): the accepted
-    lines' values are read from the parse, not copied again.
-    """
-    paths, wildcards, accepted = acceptance_sql(spec, "_y", "_r", "_t")
-    lists = list_structure_sql(spec)
-    raw = f", from_json(line, {lists}) AS _r" if lists else ""
-    raw += "".join(f", json_type(line, {sql_literal(p)}) AS {a}" for a, p in wildcards)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {_PARSED} AS
-        SELECT line_number, _keys, _t,
-            len(_keys) = len(list_distinct(_keys)) AND {accepted} AS _ok
-        FROM (
-            SELECT line_number, json_keys(line) AS _keys, json_type(line, {paths}) AS _y,
-                from_json(line, {typed_structure_sql(spec)}) AS _t{raw}
-            -- The trailing newline is whitespace to the parser; no need to copy the line.
-            FROM {_ARROW} ANTI JOIN (
-                SELECT line_number FROM {_LINES} WHERE reason IS NOT NULL
-            ) USING (line_number)
-        )
-        """
-    )
+    """The view ``_CHECKED`` (line_number, reason, typed columns) over every line: the accepted
+    lines' values as parsed, the detailed checks for those the acceptance test did not clear
+    (see ``fastpath.py``), and the reason alone for those that could not be parsed."""
     fast_columns = ", ".join(f'_t."{name}" AS "{name}"' for name in spec.columns)
     parts = [
         f"SELECT line_number, NULL::VARCHAR AS reason, {fast_columns} FROM {_PARSED} WHERE _ok"
     ]
-    ((slow,),) = con.execute(f"SELECT count(*) FROM {_PARSED} WHERE NOT _ok").fetchall()
+    ((slow,),) = con.execute(
+        f"SELECT count(*) FROM {_PARSED} WHERE NOT _ok AND reason IS NULL"
+    ).fetchall()
     if slow:
         # Planning the detailed checks costs more than running them, so a clean file skips it.
         _detailed_checks(con, spec)
         parts.append(f"SELECT * FROM {_SLOW}")
-    parts.append(f"SELECT line_number, reason FROM {_LINES} WHERE reason IS NOT NULL")
+    parts.append(f"SELECT line_number, reason FROM {_PARSED} WHERE reason IS NOT NULL")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {_CHECKED} AS " + " UNION ALL BY NAME ".join(parts))
 
 
@@ -400,7 +410,8 @@ def _detailed_checks(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     row_sql = build_row_sql(spec)
     query = (
         f"SELECT p.line_number, json_extract(l.line, {top_level_paths(spec)}) AS _v, p._keys "
-        f"FROM {_PARSED} p JOIN {_ARROW_LINES} l USING (line_number) WHERE NOT p._ok"
+        f"FROM {_PARSED} p JOIN {_ARROW_LINES} l USING (line_number) "
+        "WHERE NOT p._ok AND p.reason IS NULL"
     )
     for stage in row_sql.stages:
         if stage:

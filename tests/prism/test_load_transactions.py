@@ -148,3 +148,36 @@ def test_failed_directory_load_keeps_every_previous_table(
     monkeypatch.undo()
     reports = load_prism_directory(con, tiny_dir, "prism", "r2")
     assert not any(r.skipped for r in reports.values())
+
+
+def _compressions(con: duckdb.DuckDBPyConnection, table: str, column: str) -> set[str]:
+    rows = con.execute(
+        f"SELECT DISTINCT compression FROM pragma_storage_info('{table}') "
+        "WHERE column_name = ? AND segment_type = 'VARCHAR'",
+        [column],
+    ).fetchall()
+    return {compression for (compression,) in rows}
+
+
+@pytest.mark.parametrize("callers_choice", ["auto", "uncompressed"])
+def test_commit_checkpoints_with_zstd_and_restores_the_setting(
+    con: duckdb.DuckDBPyConnection, tiny_dir: Path, callers_choice: str
+) -> None:
+    # A tiny load's WAL is small; a low threshold makes its commit checkpoint like a full one.
+    con.execute("SET checkpoint_threshold = '1KB'")
+    con.execute(f"SET force_compression = '{callers_choice}'")
+    load_prism_directory(con, tiny_dir, "prism", "r1")
+    assert _compressions(con, "raw.prism_utterances", "model_response") == {"ZSTD"}
+    assert _compressions(con, "raw.prism_conversations", "conversation_history") == {"ZSTD"}
+    (setting,) = con.execute("SELECT current_setting('force_compression')").fetchone()
+    assert setting == callers_choice
+
+
+def test_a_refused_load_leaves_the_compression_setting(
+    con: duckdb.DuckDBPyConnection, tiny_dir: Path
+) -> None:
+    (tiny_dir / "utterances.jsonl").write_text("")
+    with pytest.raises(Exception, match="utterances.jsonl"):
+        load_prism_directory(con, tiny_dir, "prism", "r1")
+    (setting,) = con.execute("SELECT current_setting('force_compression')").fetchone()
+    assert setting == "auto"

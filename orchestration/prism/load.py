@@ -336,12 +336,14 @@ def _parse_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     ``_PARSED`` gets, per line, the reason for a line that cannot be parsed as a JSON object (NULL
     otherwise), whether it is to be read strictly, its keys, its typed values and whether the
     acceptance test cleared it. The tests read the line with its newline (whitespace to them),
-    so no line is copied. DuckDB evaluates a CASE branch only on the rows that take it, so the
-    JSON functions never see a line that is not JSON.
+    so no line is copied. The keys come first, inside TRY: json_keys parses the whole line with
+    the parser json_valid uses and fails exactly where it would, so a clean line is parsed once
+    less, and only a line whose keys failed is asked whether it is blank. DuckDB evaluates a
+    CASE branch only on the rows that take it, so the other JSON functions never see a line that
+    is not JSON.
     """
     paths, wildcards, accepted = acceptance_sql(spec, "_y", "_r", "_t")
     parsed = [
-        ("_keys", "json_keys(line)"),
         ("_y", f"json_type(line, {paths})"),
         ("_t", f"from_json(line, {typed_structure_sql(spec)})"),
     ]
@@ -358,20 +360,22 @@ def _parse_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
         SELECT line_number, reason, _strict, _keys, _t,
             coalesce(reason IS NULL AND {_distinct_keys(spec)} AND {accepted}, false) AS _ok
         FROM (
-            SELECT line_number, reason, _strict, {guarded}
+            SELECT line_number, reason, _strict, _keys, {guarded}
             FROM (
                 SELECT line_number, line,
                     CASE
                         WHEN pre_reason IS NOT NULL THEN pre_reason
-                        WHEN regexp_full_match(line, '\\s*') THEN 'blank line'
-                        WHEN NOT json_valid(line) THEN 'malformed JSON'
+                        WHEN _keys IS NULL AND regexp_full_match(line, '\\s*')
+                            THEN 'blank line'
+                        WHEN _keys IS NULL THEN 'malformed JSON'
                         -- Valid JSON that starts with a brace is an object; only the rest are
                         -- typed.
                         WHEN NOT starts_with(ltrim(line), '{{')
                             THEN 'not a JSON object (got ' || json_type(line) || ')'
                     END AS reason,
+                    CASE WHEN pre_reason IS NULL THEN _keys END AS _keys,
                     regexp_matches(line, '{_TRAILING_COMMA}') AS _strict
-                FROM {_ARROW}
+                FROM (SELECT *, TRY(json_keys(line)) AS _keys FROM {_ARROW})
             )
         )
         """

@@ -135,8 +135,8 @@ def test_failed_directory_load_keeps_every_previous_table(
     before = _snapshot(con)
     real_swap = load_module._swap
 
-    def swap_then_fail_on_metadata(con_, spec, source, revision):
-        counts = real_swap(con_, spec, source, revision)
+    def swap_then_fail_on_metadata(con_, spec, source, revision, in_line_order):
+        counts = real_swap(con_, spec, source, revision, in_line_order)
         if spec.kind == "metadata":
             raise RuntimeError("killed mid-way")
         return counts
@@ -181,3 +181,27 @@ def test_a_refused_load_leaves_the_compression_setting(
         load_prism_directory(con, tiny_dir, "prism", "r1")
     (setting,) = con.execute("SELECT current_setting('force_compression')").fetchone()
     assert setting == "auto"
+
+
+@pytest.mark.parametrize("slow_line", [None, 2, 2999])
+def test_rows_are_stored_in_line_order(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, slow_line: int | None
+) -> None:
+    # An integer written 1.0 is valid but takes the detailed checks, whose rows come after the
+    # others in the checked lines; the stored table must still be in line order.
+    rows = [survey_row(k) for k in range(3000)]
+    if slow_line is not None:
+        rows[slow_line - 1]["num_completed_conversations"] = 1.0
+    path = tmp_path / "survey.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    con.execute("SET threads = 4")
+    report = load_prism_file(con, "survey", path, "prism", "r1")
+    assert (report.rows_loaded, report.rows_rejected) == (3000, 0)
+    stored = [n for (n,) in con.execute("SELECT _line_number FROM raw.prism_survey").fetchall()]
+    assert stored == list(range(1, 3001))
+    if slow_line is not None:
+        (value,) = con.execute(
+            "SELECT num_completed_conversations FROM raw.prism_survey WHERE _line_number = ?",
+            [slow_line],
+        ).fetchone()
+        assert value == 1

@@ -11,7 +11,9 @@ Three reads of a line do the work. ``from_json`` with the spec's types gives the
 ``json_type`` over the path of every key gives each value's JSON type, and NULL for a missing
 key, without copying any text. Arrays of objects (the conversation history) cannot be typed by
 path, so their elements are read once more with every scalar as raw JSON text, whose first
-characters tell its JSON type.
+characters tell its JSON type. Two things keep it near the parse's own cost: no lambda over one
+list indexes another (DuckDB would copy the captured list once per element), and no IN list is
+long enough for DuckDB to plan it as a join.
 """
 
 from __future__ import annotations
@@ -123,11 +125,16 @@ class _Predicate:
         return "(" + " OR ".join([*allowed, f"({value})"]) + ")"
 
     def _list(self, ft: ListOf, path: str, r: str, t: str) -> str:
-        self._lambdas += 1
-        x, i = f"x{self._lambdas}", f"i{self._lambdas}"
-        element = _element_condition(ft.element, x, f"{t}[{i}]")
-        each = f"list_transform({r}, lambda {x}, {i}: {element})"
-        conditions = [f"len({r}) = len({t})", f"list_bool_and({each})"]
+        # Raw tokens and typed values are checked by two lambdas, each over its own list: a
+        # lambda that indexed the other list would capture it, and DuckDB copies a captured
+        # value once per element (the whole history, texts included, for every entry).
+        conditions = [f"len({r}) = len({t})"]
+        for values, condition in ((r, _element_token), (t, _element_domain)):
+            self._lambdas += 1
+            x = f"x{self._lambdas}"
+            element = condition(ft.element, x)
+            if element is not None:
+                conditions.append(f"list_bool_and(list_transform({values}, lambda {x}: {element}))")
         if isinstance(ft.element, Struct):
             for f in filter(_typed_by_path, ft.element.fields):
                 alias = f"_w{len(self.wildcards) + 1}"
@@ -140,45 +147,72 @@ class _Predicate:
         return " AND ".join(conditions)
 
 
-def _element_condition(element: FieldType, r: str, t: str) -> str:
-    """An array element given as raw text ``r`` (or a struct of raw texts) and typed ``t``."""
+def _element_token(element: FieldType, r: str) -> str | None:
+    """An array element given as raw text ``r`` (or a struct of raw texts) has the JSON types
+    of ``element``; a value whose type is right is never NULL once typed."""
     if isinstance(element, Scalar):
-        token = _TOKEN_OK[element.sql_type].format(r=r)
-        return f"({r} IS NOT NULL AND {token} AND {_domain(element, t)})"
+        return f"({r} IS NOT NULL AND {_TOKEN_OK[element.sql_type].format(r=r)})"
     if isinstance(element, ListOf):
         raise ValueError("arrays of arrays are not supported")
     conditions = []
     for f in element.fields:
-        rv, tv = f"{r}.{_ident(f.name)}", f"{t}.{_ident(f.name)}"
         if not isinstance(f.type, Scalar):
             raise ValueError(f"array elements must hold scalars only, not `{f.name}`")
         if _typed_by_path(f):
             # Its JSON type is checked over the wildcard path (see _Predicate._list).
-            conditions.append(f"({tv} IS NOT NULL AND {_domain(f.type, tv)})")
             continue
-        value = f"{_TOKEN_OK[f.type.sql_type].format(r=rv)} AND {_domain(f.type, tv)}"
+        rv = f"{r}.{_ident(f.name)}"
+        token = _TOKEN_OK[f.type.sql_type].format(r=rv)
         # from_json cannot tell a missing key from null, so inside arrays both count as absent.
         if f.nullable or not f.required:
-            conditions.append(f"({rv} IS NULL OR ({value}))")
+            conditions.append(f"({rv} IS NULL OR {token})")
         else:
-            conditions.append(f"({rv} IS NOT NULL AND {value})")
-    return "(" + " AND ".join(conditions) + ")"
+            conditions.append(f"({rv} IS NOT NULL AND {token})")
+    return "(" + " AND ".join(conditions) + ")" if conditions else None
+
+
+def _element_domain(element: FieldType, t: str) -> str | None:
+    """An array element typed as ``t`` is inside the codebook's domain. A NULL value passes:
+    the token check has already refused it where it is not allowed (and list_bool_and would
+    skip a NULL, so none is returned)."""
+    if isinstance(element, Scalar):
+        domain = _domain(element, t)
+        return None if domain == "true" else f"({t} IS NULL OR ({domain}))"
+    if isinstance(element, ListOf):
+        raise ValueError("arrays of arrays are not supported")
+    conditions = []
+    for f in element.fields:
+        if not isinstance(f.type, Scalar):
+            raise ValueError(f"array elements must hold scalars only, not `{f.name}`")
+        tv = f"{t}.{_ident(f.name)}"
+        domain = _domain(f.type, tv)
+        if _typed_by_path(f):
+            # Its wildcard counts one string per element, but an element that repeats the key
+            # would make up for one without it; here that one is NULL.
+            conditions.append(
+                f"{tv} IS NOT NULL" if domain == "true" else f"({tv} IS NOT NULL AND {domain})"
+            )
+        elif domain != "true":
+            conditions.append(f"({tv} IS NULL OR ({domain}))")
+    return "(" + " AND ".join(conditions) + ")" if conditions else None
 
 
 def _domain(s: Scalar, t: str) -> str:
     """The codebook's range, list of values or format, on the typed value ``t``."""
-    conditions = ["true"]
+    conditions = []
     if s.minimum is not None:
         conditions.append(f"{t} >= {s.minimum!r}")
     if s.maximum is not None:
         conditions.append(f"{t} <= {s.maximum!r}")
     if s.allowed:
-        conditions.append(f"{t} IN ({', '.join(sql_literal(v) for v in s.allowed)})")
+        # Not `IN (...)`: DuckDB plans an IN list of five or more values as a join, and the
+        # survey's dozen such joins cost more to build and run than the whole check.
+        conditions.append("(" + " OR ".join(f"{t} = {sql_literal(v)}" for v in s.allowed) + ")")
     if s.pattern:
         conditions.append(f"regexp_full_match({t}, {sql_literal(s.pattern)})")
     if s.strptime:
         conditions.append(f"try_strptime({t}, {sql_literal(s.strptime)}) IS NOT NULL")
-    return " AND ".join(conditions)
+    return " AND ".join(conditions) or "true"
 
 
 def _quoted(name: str) -> str:

@@ -23,8 +23,11 @@ from orchestration.prism.refusal import RefusedFile
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
 NEWLINE = ord("\n")
-# Rows per Arrow chunk: DuckDB scans the chunks of a registered table in parallel.
+# DuckDB scans the chunks of a registered table in parallel, a chunk to a thread, so a chunk
+# holds at most this many lines and, in a file of long lines (a conversation is 7.5 kB), about
+# this many bytes: the 8,011 conversations in one chunk would be parsed on one core.
 CHUNK_LINES = 8192
+CHUNK_BYTES = 4 * 1024 * 1024
 # Byte order marks of the encodings a file is most often re-saved in by mistake.
 FOREIGN_BOMS = {
     b"\xff\xfe\x00\x00": "UTF-32 (little-endian)",
@@ -127,10 +130,15 @@ def read_numbered_lines(path: Path) -> NumberedLines:
         [_line_numbers(count), lines, pre_reasons],
         names=["line_number", "line", "pre_reason"],
     )
-    batches = table.to_batches(max_chunksize=CHUNK_LINES)
-    return NumberedLines(
-        hashlib.sha256(data).hexdigest(), pa.Table.from_batches(batches, table.schema)
-    )
+    return NumberedLines(hashlib.sha256(data).hexdigest(), _chunked(table, len(body)))
+
+
+def _chunked(table: pa.Table, size: int) -> pa.Table:
+    """``table`` sliced (without copying) into chunks of CHUNK_LINES lines, or fewer where the
+    lines of ``size`` bytes in all are so long that a chunk would pass CHUNK_BYTES."""
+    average = max(1, size // max(1, table.num_rows))
+    lines = max(1, min(CHUNK_LINES, CHUNK_BYTES // average))
+    return pa.Table.from_batches(table.to_batches(max_chunksize=lines), table.schema)
 
 
 def _line_numbers(count: int) -> pa.Array:

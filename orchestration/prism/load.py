@@ -1,12 +1,26 @@
 """Loading the PRISM files into the ``raw`` schema: every line is loaded or rejected with a reason.
 
-A load reads the file's lines into Arrow (``lines.py``), keeps aside those that cannot be parsed,
-clears the valid lines with one vectorised acceptance test (``fastpath.py``), words the first
-problem of the others (``checks.py``), adds duplicate, orphan and cross-file consistency reasons
-(``consistency.py``), then replaces the raw table, its rejects and its load-log row inside one
-transaction. A file that yields nothing usable is refused (``refusal.py``) and the transaction
-rolls back, so a failure leaves the previous good tables. Loading a file whose fingerprint,
-source and revision match its last successful load changes nothing.
+A load reads the file's lines into Arrow (``lines.py``; in a directory load the next file is read
+on a thread while this one is checked), then one DuckDB query per file gives every line either the
+reason it cannot be parsed or its typed values and the verdict of one vectorised acceptance test
+(``fastpath.py``). Python words where the few malformed lines break; the detailed checks word the
+first problem of the lines the test did not clear (``checks.py``); duplicate, orphan and
+cross-file consistency reasons follow (``consistency.py``); then the raw table, its rejects and
+its load-log row are replaced inside one transaction. A file that yields nothing usable is refused
+(``refusal.py``) and the transaction rolls back, so a failure leaves the previous good tables.
+Loading a file whose fingerprint, source and revision match its last successful load changes
+nothing.
+
+Where the time goes at full scale (``tests/benchmarks/bench_ingest.py``), in CPU-seconds on one
+DuckDB thread, about 3.7 in all: the JSON functions of the one query per file, 1.75 (keys, types
+by path, typed values; each parses the line again); the commit, 0.75, where DuckDB compresses and
+writes the four tables (which the bare read it is compared with does not do); the duplicate,
+orphan and consistency query, 0.3 (the utterances' unnest of every history, 0.17 of it); the
+copy into the raw tables, 0.15. The commit runs with ZSTD forced (``COMMIT_COMPRESSION``):
+DuckDB's own dictionary + FSST on the nearly all distinct texts cost 1.25 CPU-s, and the file is
+a third smaller. Tried and not kept: smaller row groups (optimistic writes during the copy then
+use the default compression: no faster, larger file) and comparing the utterance texts by hash
+(no measurable gain).
 """
 
 from __future__ import annotations
@@ -14,7 +28,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,7 +51,7 @@ from orchestration.prism.files import (
     FileSpec,
     file_spec,
 )
-from orchestration.prism.lines import read_numbered_lines
+from orchestration.prism.lines import NumberedLines, read_numbered_lines
 from orchestration.prism.refusal import (
     DEFAULT_REJECT_THRESHOLD,
     check_threshold,
@@ -65,11 +80,16 @@ REASON_CATEGORIES: tuple[str, ...] = (
 # DuckDB's JSON parser accepts a comma before a closing bracket, which strict JSON (and so the
 # release) does not; lines with such a comma outside or inside a string are re-read strictly.
 _TRAILING_COMMA = ",[ \\t\\r\\n]*[]}]"
-_STRICT_CHECK = "to be read strictly"
+# A commit this large checkpoints at once, and DuckDB's own choice for the texts (model
+# responses, prompts, the conversation histories) is dictionary + FSST, which spends most of the
+# commit analysing and compressing strings that are nearly all distinct. Forced ZSTD (every type
+# without a ZSTD codec keeps its usual one) measured at full scale, one thread: commit 1.25 ->
+# 0.75 CPU-s and the file 48.5 -> 32.8 MB; scanning the texts afterwards stays within tens of ms.
+# A nested column (the histories) cannot carry a per-column USING COMPRESSION, hence the setting.
+COMMIT_COMPRESSION = "zstd"
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 60
 
-_LINES = "_prism_lines"
 # The lines as read (lines.py): each ends with its newline, which the stored raw_line drops.
 _ARROW = "_prism_lines_arrow"
 _STRIPPED = "CASE WHEN suffix(line, chr(10)) THEN line[:-2] ELSE line END"
@@ -150,6 +170,7 @@ def load_prism_file(
             con,
             file_spec(kind),
             Path(path),
+            lambda: read_numbered_lines(Path(path)),
             dataset_source,
             dataset_revision,
             force,
@@ -176,14 +197,21 @@ def load_prism_directory(
     paths = {kind: find_prism_file(directory, kind) for kind in KINDS}
     ensure_raw_schema(con)
     reports: dict[str, LoadReport] = {}
-    with _transaction(con):
-        for kind in KINDS:
+    # The next file is read (decompressed, hashed, split) on a thread while DuckDB, which releases
+    # the GIL, checks this one; one file ahead keeps at most two files in memory.
+    with ThreadPoolExecutor(max_workers=1) as reader, _transaction(con):
+        pending = reader.submit(read_numbered_lines, paths[KINDS[0]])
+        for kind, after in zip(KINDS, (*KINDS[1:], None), strict=True):
+            current = pending
+            if after is not None:
+                pending = reader.submit(read_numbered_lines, paths[after])
             spec = FILE_SPECS[kind]
             parent_reloaded = any(not reports[p].skipped for p in spec.parents)
             reports[kind] = _load(
                 con,
                 spec,
                 paths[kind],
+                current.result,
                 dataset_source,
                 dataset_revision,
                 force or parent_reloaded,
@@ -200,20 +228,37 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     except BaseException:
         con.rollback()
         raise
-    con.commit()
+    with _forced_compression(con, COMMIT_COMPRESSION):
+        con.commit()
+
+
+@contextmanager
+def _forced_compression(con: duckdb.DuckDBPyConnection, method: str) -> Iterator[None]:
+    """Force ``method`` on the checkpoint a large commit runs, then restore the caller's choice.
+
+    The setting is global to the database instance, not part of the transaction, so it is set
+    only around the commit and put back even when the commit fails.
+    """
+    ((previous,),) = con.execute("SELECT current_setting('force_compression')").fetchall()
+    con.execute(f"SET force_compression = {sql_literal(method)}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET force_compression = {sql_literal(previous)}")
 
 
 def _load(
     con: duckdb.DuckDBPyConnection,
     spec: FileSpec,
     path: Path,
+    read: Callable[[], NumberedLines],
     source: str,
     revision: str,
     force: bool,
     reject_threshold: float,
 ) -> LoadReport:
     started = time.perf_counter()
-    lines = read_numbered_lines(path)
+    lines = read()
     last = _last_load(con, spec.filename)
     if (
         not force
@@ -227,12 +272,12 @@ def _load(
         con.execute(macro)
     con.register(_ARROW, lines.table)
     try:
-        _stage_lines(con)
+        _parse_lines(con, spec)
         _explain_malformed(con)
-        _check_lines(con, spec)
+        in_line_order = _check_lines(con, spec)
         notes = _final_reasons(con, spec)
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
-        rows_loaded, rows_rejected = _swap(con, spec, source, revision)
+        rows_loaded, rows_rejected = _swap(con, spec, source, revision, in_line_order)
     finally:
         con.unregister(_ARROW)
     if rows_loaded + rows_rejected != lines.count:
@@ -257,7 +302,7 @@ def _load(
     )
     notes += _unexpected_key_notes(con, spec)
     con.execute(f"DROP VIEW {_CHECKED}")
-    for table in (_LINES, _PARSED, _SLOW, _FINAL):
+    for table in (_PARSED, _SLOW, _FINAL):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     report = LoadReport(
         kind=spec.kind,
@@ -289,33 +334,68 @@ def _load(
     return report
 
 
-def _stage_lines(con: duckdb.DuckDBPyConnection) -> None:
-    """Keep, with a reason, the lines that cannot be parsed at all and those to be read
-    strictly; every other line is read straight from Arrow by the JSON checks.
+def _parse_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
+    """Parse, type and check every line in one pass over the Arrow lines (see ``fastpath.py``).
 
-    The tests read the line with its newline (whitespace to them), so only the few kept lines
-    are copied without it.
+    ``_PARSED`` gets, per line, the reason for a line that cannot be parsed as a JSON object (NULL
+    otherwise), whether it is to be read strictly, its keys, its typed values and whether the
+    acceptance test cleared it. The tests read the line with its newline (whitespace to them),
+    so no line is copied. The keys come first, inside TRY: json_keys parses the whole line with
+    the parser json_valid uses and fails exactly where it would, so a clean line is parsed once
+    less, and only a line whose keys failed is asked whether it is blank. DuckDB evaluates a
+    CASE branch only on the rows that take it, so the other JSON functions never see a line that
+    is not JSON.
     """
+    paths, wildcards, accepted = acceptance_sql(spec, "_y", "_r", "_t")
+    parsed = [
+        ("_y", f"json_type(line, {paths})"),
+        ("_t", f"from_json(line, {typed_structure_sql(spec)})"),
+    ]
+    lists = list_structure_sql(spec)
+    if lists:
+        parsed.append(("_r", f"from_json(line, {lists})"))
+    parsed += [(alias, f"json_type(line, {sql_literal(p)})") for alias, p in wildcards]
+    guarded = ", ".join(
+        f"CASE WHEN reason IS NULL THEN {expression} END AS {alias}" for alias, expression in parsed
+    )
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {_LINES} AS
-        SELECT line_number, {_STRIPPED} AS line, reason
+        CREATE OR REPLACE TEMP TABLE {_PARSED} AS
+        SELECT line_number, reason, _strict, _keys, _t,
+            coalesce(reason IS NULL AND {_distinct_keys(spec)} AND {accepted}, false) AS _ok
         FROM (
-            SELECT line_number, line,
-                CASE
-                    WHEN pre_reason IS NOT NULL THEN pre_reason
-                    WHEN regexp_full_match(line, '\\s*') THEN 'blank line'
-                    WHEN NOT json_valid(line) THEN 'malformed JSON'
-                    -- Valid JSON that starts with a brace is an object; only the rest are typed.
-                    WHEN NOT starts_with(ltrim(line), '{{')
-                        THEN 'not a JSON object (got ' || json_type(line) || ')'
-                    WHEN regexp_matches(line, '{_TRAILING_COMMA}') THEN '{_STRICT_CHECK}'
-                END AS reason
-            FROM {_ARROW}
+            SELECT line_number, reason, _strict, _keys, {guarded}
+            FROM (
+                SELECT line_number, line,
+                    CASE
+                        WHEN pre_reason IS NOT NULL THEN pre_reason
+                        WHEN _keys IS NULL AND regexp_full_match(line, '\\s*')
+                            THEN 'blank line'
+                        WHEN _keys IS NULL THEN 'malformed JSON'
+                        -- Valid JSON that starts with a brace is an object; only the rest are
+                        -- typed.
+                        WHEN NOT starts_with(ltrim(line), '{{')
+                            THEN 'not a JSON object (got ' || json_type(line) || ')'
+                    END AS reason,
+                    CASE WHEN pre_reason IS NULL THEN _keys END AS _keys,
+                    regexp_matches(line, '{_TRAILING_COMMA}') AS _strict
+                FROM (SELECT *, TRY(json_keys(line)) AS _keys FROM {_ARROW})
+            )
         )
-        WHERE reason IS NOT NULL
         """
     )
+
+
+def _distinct_keys(spec: FileSpec) -> str:
+    """True when no key of the line ``_keys`` repeats, for a line that passes the acceptance test.
+
+    Such a line has every required key, so when all keys are required and it has just as many,
+    none repeats; only other lines pay for hashing their keys, which costs more than a parse.
+    """
+    distinct = "len(_keys) = len(list_distinct(_keys))"
+    if not all(f.required for f in spec.fields):
+        return distinct
+    return f"CASE WHEN len(_keys) = {len(spec.fields)} THEN true ELSE {distinct} END"
 
 
 def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
@@ -326,15 +406,16 @@ def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
     these lines. A line it accepts (a comma before a bracket inside a string) goes on as valid.
     """
     rows = con.execute(
-        f"SELECT line_number, line, reason FROM {_LINES} WHERE reason IN ('malformed JSON', ?)",
-        [_STRICT_CHECK],
+        f"SELECT p.line_number, l.line, p.reason FROM {_PARSED} p JOIN {_ARROW_LINES} l "
+        f"USING (line_number) WHERE p.reason = 'malformed JSON' OR (p.reason IS NULL AND _strict)"
     ).fetchall()
-    details: list[tuple[int, str | None]] = []
+    details: list[tuple[int, str]] = []
     for line_number, line, reason in rows:
         try:
             json.loads(line)
             # Python may accept what DuckDB cannot parse; only a strict re-read is cleared.
-            details.append((line_number, None if reason == _STRICT_CHECK else reason))
+            if reason is not None:
+                details.append((line_number, reason))
         except json.JSONDecodeError as error:
             # Some messages already end in "at" ("Unterminated string starting at").
             where = f"{error.msg.removesuffix(' at')} at column {error.colno}"
@@ -348,50 +429,36 @@ def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
     con.register("_prism_malformed_arrow", explained)
     try:
         con.execute(
-            f"UPDATE {_LINES} SET reason = m.reason FROM _prism_malformed_arrow m "
-            f"WHERE {_LINES}.line_number = m.line_number"
+            f"UPDATE {_PARSED} SET reason = m.reason, _ok = false FROM _prism_malformed_arrow m "
+            f"WHERE {_PARSED}.line_number = m.line_number"
         )
     finally:
         con.unregister("_prism_malformed_arrow")
 
 
-def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
-    """Check and type every parsed line: the cheap acceptance test for all, the detailed
-    checks for the few it does not clear (see ``fastpath.py``).
+def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> bool:
+    """The view ``_CHECKED`` (line_number, reason, typed columns) over every line: the accepted
+    lines' values as parsed, the detailed checks for those the acceptance test did not clear
+    (see ``fastpath.py``), and the reason alone for those that could not be parsed.
 
-    The result is the view ``_CHECKED`` (line_number, reason, typed columns): the accepted
-    lines' values are read from the parse, not copied again.
+    True when its lines that may be loaded come out in line order: all of them are in the
+    first part (no line took the detailed checks) and DuckDB keeps the order it inserted.
     """
-    paths, wildcards, accepted = acceptance_sql(spec, "_y", "_r", "_t")
-    lists = list_structure_sql(spec)
-    raw = f", from_json(line, {lists}) AS _r" if lists else ""
-    raw += "".join(f", json_type(line, {sql_literal(p)}) AS {a}" for a, p in wildcards)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {_PARSED} AS
-        SELECT line_number, _keys, _t,
-            len(_keys) = len(list_distinct(_keys)) AND {accepted} AS _ok
-        FROM (
-            SELECT line_number, json_keys(line) AS _keys, json_type(line, {paths}) AS _y,
-                from_json(line, {typed_structure_sql(spec)}) AS _t{raw}
-            -- The trailing newline is whitespace to the parser; no need to copy the line.
-            FROM {_ARROW} ANTI JOIN (
-                SELECT line_number FROM {_LINES} WHERE reason IS NOT NULL
-            ) USING (line_number)
-        )
-        """
-    )
     fast_columns = ", ".join(f'_t."{name}" AS "{name}"' for name in spec.columns)
     parts = [
         f"SELECT line_number, NULL::VARCHAR AS reason, {fast_columns} FROM {_PARSED} WHERE _ok"
     ]
-    ((slow,),) = con.execute(f"SELECT count(*) FROM {_PARSED} WHERE NOT _ok").fetchall()
+    ((slow,),) = con.execute(
+        f"SELECT count(*) FROM {_PARSED} WHERE NOT _ok AND reason IS NULL"
+    ).fetchall()
     if slow:
         # Planning the detailed checks costs more than running them, so a clean file skips it.
         _detailed_checks(con, spec)
         parts.append(f"SELECT * FROM {_SLOW}")
-    parts.append(f"SELECT line_number, reason FROM {_LINES} WHERE reason IS NOT NULL")
+    parts.append(f"SELECT line_number, reason FROM {_PARSED} WHERE reason IS NOT NULL")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {_CHECKED} AS " + " UNION ALL BY NAME ".join(parts))
+    ((keeps_order,),) = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+    return not slow and bool(keeps_order)
 
 
 def _detailed_checks(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
@@ -400,7 +467,8 @@ def _detailed_checks(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     row_sql = build_row_sql(spec)
     query = (
         f"SELECT p.line_number, json_extract(l.line, {top_level_paths(spec)}) AS _v, p._keys "
-        f"FROM {_PARSED} p JOIN {_ARROW_LINES} l USING (line_number) WHERE NOT p._ok"
+        f"FROM {_PARSED} p JOIN {_ARROW_LINES} l USING (line_number) "
+        "WHERE NOT p._ok AND p.reason IS NULL"
     )
     for stage in row_sql.stages:
         if stage:
@@ -481,17 +549,30 @@ def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str,
 
 
 def _swap(
-    con: duckdb.DuckDBPyConnection, spec: FileSpec, source: str, revision: str
+    con: duckdb.DuckDBPyConnection,
+    spec: FileSpec,
+    source: str,
+    revision: str,
+    in_line_order: bool,
 ) -> tuple[int, int]:
+    """Replace the raw table with the lines that have no reason, and the file's rejects.
+
+    The join's build side is the rejected lines only (usually none), and the rows are sorted
+    only when ``_CHECKED`` does not already give them in line order: sorting every row with its
+    texts was half the cost of this copy.
+    """
     columns = ", ".join(f'c."{c}"' for c in spec.columns)
+    order = "ORDER BY c.line_number" if not in_line_order else ""
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {spec.table} AS
         SELECT {columns}, c.line_number AS _line_number,
             {sql_literal(source)} AS _dataset_source, {sql_literal(revision)} AS _dataset_revision
-        FROM {_CHECKED} c SEMI JOIN {_FINAL} f
-            ON c.line_number = f.line_number AND f.reason IS NULL
-        ORDER BY c.line_number
+        FROM {_CHECKED} c
+        ANTI JOIN (SELECT line_number FROM {_FINAL} WHERE reason IS NOT NULL) f
+            ON c.line_number = f.line_number
+        WHERE c.reason IS NULL
+        {order}
         """
     )
     con.execute(f"DELETE FROM {REJECTS_TABLE} WHERE file = ?", [spec.filename])

@@ -135,8 +135,8 @@ def test_failed_directory_load_keeps_every_previous_table(
     before = _snapshot(con)
     real_swap = load_module._swap
 
-    def swap_then_fail_on_metadata(con_, spec, source, revision):
-        counts = real_swap(con_, spec, source, revision)
+    def swap_then_fail_on_metadata(con_, spec, source, revision, in_line_order):
+        counts = real_swap(con_, spec, source, revision, in_line_order)
         if spec.kind == "metadata":
             raise RuntimeError("killed mid-way")
         return counts
@@ -148,3 +148,60 @@ def test_failed_directory_load_keeps_every_previous_table(
     monkeypatch.undo()
     reports = load_prism_directory(con, tiny_dir, "prism", "r2")
     assert not any(r.skipped for r in reports.values())
+
+
+def _compressions(con: duckdb.DuckDBPyConnection, table: str, column: str) -> set[str]:
+    rows = con.execute(
+        f"SELECT DISTINCT compression FROM pragma_storage_info('{table}') "
+        "WHERE column_name = ? AND segment_type = 'VARCHAR'",
+        [column],
+    ).fetchall()
+    return {compression for (compression,) in rows}
+
+
+@pytest.mark.parametrize("callers_choice", ["auto", "uncompressed"])
+def test_commit_checkpoints_with_zstd_and_restores_the_setting(
+    con: duckdb.DuckDBPyConnection, tiny_dir: Path, callers_choice: str
+) -> None:
+    # A tiny load's WAL is small; a low threshold makes its commit checkpoint like a full one.
+    con.execute("SET checkpoint_threshold = '1KB'")
+    con.execute(f"SET force_compression = '{callers_choice}'")
+    load_prism_directory(con, tiny_dir, "prism", "r1")
+    assert _compressions(con, "raw.prism_utterances", "model_response") == {"ZSTD"}
+    assert _compressions(con, "raw.prism_conversations", "conversation_history") == {"ZSTD"}
+    (setting,) = con.execute("SELECT current_setting('force_compression')").fetchone()
+    assert setting == callers_choice
+
+
+def test_a_refused_load_leaves_the_compression_setting(
+    con: duckdb.DuckDBPyConnection, tiny_dir: Path
+) -> None:
+    (tiny_dir / "utterances.jsonl").write_text("")
+    with pytest.raises(Exception, match="utterances.jsonl"):
+        load_prism_directory(con, tiny_dir, "prism", "r1")
+    (setting,) = con.execute("SELECT current_setting('force_compression')").fetchone()
+    assert setting == "auto"
+
+
+@pytest.mark.parametrize("slow_line", [None, 2, 2999])
+def test_rows_are_stored_in_line_order(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, slow_line: int | None
+) -> None:
+    # An integer written 1.0 is valid but takes the detailed checks, whose rows come after the
+    # others in the checked lines; the stored table must still be in line order.
+    rows = [survey_row(k) for k in range(3000)]
+    if slow_line is not None:
+        rows[slow_line - 1]["num_completed_conversations"] = 1.0
+    path = tmp_path / "survey.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    con.execute("SET threads = 4")
+    report = load_prism_file(con, "survey", path, "prism", "r1")
+    assert (report.rows_loaded, report.rows_rejected) == (3000, 0)
+    stored = [n for (n,) in con.execute("SELECT _line_number FROM raw.prism_survey").fetchall()]
+    assert stored == list(range(1, 3001))
+    if slow_line is not None:
+        (value,) = con.execute(
+            "SELECT num_completed_conversations FROM raw.prism_survey WHERE _line_number = ?",
+            [slow_line],
+        ).fetchone()
+        assert value == 1

@@ -73,6 +73,24 @@ def test_damaged_survey_is_refused_and_every_previous_table_survives(
     assert _snapshot(con) == before
 
 
+def test_refusal_of_a_file_read_ahead_leaves_every_previous_table(
+    con: duckdb.DuckDBPyConnection, tiny_dir: Path, tmp_path: Path
+) -> None:
+    # metadata.jsonl, the last file, is read on a thread while the three before it load; its
+    # refusal must still roll those three back.
+    load_prism_directory(con, tiny_dir, "prism", "r1")
+    before = _snapshot(con)
+    damaged = tmp_path / "damaged"
+    shutil.copytree(tiny_dir, damaged)
+    (damaged / "metadata.jsonl").write_bytes(b"")
+
+    with pytest.raises(RefusedFile) as refused:
+        load_prism_directory(con, damaged, "prism", "r2", force=True)
+    assert refused.value.path == damaged / "metadata.jsonl"
+    assert refused.value.cause == "the file is empty (0 bytes)"
+    assert _snapshot(con) == before
+
+
 def test_gzip_is_read_through_to_the_refusal(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:

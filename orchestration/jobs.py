@@ -28,14 +28,14 @@ main_job = dg.define_asset_job(
 
 # Not in `make run`: together they would take it past its 20-minute goal on two cores (the
 # mixed logit alone samples for about half an hour, and the eleven bounded-family fits sample
-# the participant and conversation intercepts as 1a does). They read the snapshot `make run` left, and
-# the summary tables are rebuilt with them beside the paper's fits of the same snapshot.
+# the participant and conversation intercepts as 1a does). They read the snapshot `make run`
+# left, and the summary tables are rebuilt with them beside the paper's fits of the same snapshot.
 beyond_paper_job = dg.define_asset_job(
     "beyond_paper_job",
     selection=BEYOND_PAPER | dg.AssetSelection.assets(*SUMMARY_KEYS),
     description=(
         "The models set beside the paper's (the top pick as a choice: conditional and mixed "
-        "logit; the score as a rounded, censored, heaped log-normal; mirroring as beta "
+        "logit; the score as a rounded, censored, heaped log-logistic; mirroring as beta "
         "regressions) on the current snapshot, and the analysis tables (`make beyond-paper`, "
         "after `make run`)."
     ),

@@ -2,7 +2,7 @@
 
 `NestedData` is the data block shared by the nested programs in ``stan/`` (field for field;
 ``save_group`` is read by all but ``gaussian_nested``); `ScoreData` adds the slider's ends for
-``rounded_lognormal_nested``. `FitData` adds what the Python
+``rounded_loglogistic_nested``. `FitData` adds what the Python
 side needs to read the draws back: term names, the level names behind each index, the rows
 dropped and why, and a fingerprint of the rows used.
 """
@@ -75,7 +75,7 @@ class NestedData:
 
 @dataclass(frozen=True)
 class ScoreData(NestedData):
-    """``rounded_lognormal_nested``'s data block: `NestedData` with `y` the recorded integer
+    """``rounded_loglogistic_nested``'s data block: `NestedData` with `y` the recorded integer
     score, and where the slider ends and starts."""
 
     max_score: int = MAX_SCORE
@@ -215,7 +215,7 @@ def build_fit_data(
 
     y = outcome_values(rows[spec.outcome], spec)
     X = design_matrix(rows, spec.terms)
-    record_type = ScoreData if spec.family is Family.ROUNDED_LOGNORMAL else NestedData
+    record_type = ScoreData if spec.family is Family.ROUNDED_LOGLOGISTIC else NestedData
     record = record_type(
         N=len(rows),
         K=len(spec.terms),
@@ -252,7 +252,7 @@ def outcome_values(outcome: pd.Series, spec: AnalysisSpec) -> np.ndarray:
     if spec.family is Family.BERNOULLI:
         return outcome.to_numpy(dtype=int)
     values = outcome.to_numpy(dtype=float)
-    if spec.family is Family.ROUNDED_LOGNORMAL:
+    if spec.family is Family.ROUNDED_LOGLOGISTIC:
         bad = (values < 1) | (values > MAX_SCORE) | (values != np.round(values))
         if bad.any():
             raise ValueError(

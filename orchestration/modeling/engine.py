@@ -71,7 +71,7 @@ DEFAULT = SamplingProfile(
     term_buffer=40,
 )
 DEFAULT_1A = replace(DEFAULT, draws=400)
-# The bounded families beyond the paper (a rounded log-normal score, beta mirroring) sample the
+# The bounded families beyond the paper (a rounded log-logistic score, beta mirroring) sample the
 # participant and conversation intercepts as 1a does, and get 1a's draws.
 DEFAULT_BOUNDED = replace(DEFAULT, draws=400)
 # The conditional logit of the top pick (beyond the paper): about one effective draw per draw on

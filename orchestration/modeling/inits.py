@@ -20,10 +20,10 @@ import numpy as np
 
 from .choice import ChoiceData
 from .choice_inits import choice_initial_values
-from .data import NestedData
+from .data import NestedData, ScoreData
 
 # The programs that sample the participant and conversation intercepts as non-centred z_*.
-_SAMPLED_INTERCEPTS = ("bernoulli_nested", "rounded_lognormal_nested", "beta_nested")
+_SAMPLED_INTERCEPTS = ("bernoulli_nested", "rounded_loglogistic_nested", "beta_nested")
 
 
 def _inv_logit(x: np.ndarray) -> np.ndarray:
@@ -32,7 +32,7 @@ def _inv_logit(x: np.ndarray) -> np.ndarray:
 
 # The scale of the linear predictor of a bounded program, from its outcome.
 _LATENT_SCALES: dict[str, Any] = {
-    "rounded_lognormal_nested": lambda y: np.log(y),
+    "rounded_loglogistic_nested": lambda y: np.log(y),
     # Clipped: a probability within 1e-9 of 0 or 1 would otherwise set the scale of the starts.
     "beta_nested": lambda y: np.clip(np.log(y / (1.0 - y)), -10.0, 10.0),
 }
@@ -114,12 +114,15 @@ def _chain(
         # Intercepts start near zero: a wide random start adds noise the size of sd to every row.
         values["z_user"] = rng.uniform(-0.5, 0.5, data.N_user).tolist()
         values["z_conv"] = rng.uniform(-0.5, 0.5, data.N_conv).tolist()
-    if program in ("gaussian_nested", "rounded_lognormal_nested"):
+    if program == "gaussian_nested":
         values["sigma"] = scale(0.5)
-    if program == "rounded_lognormal_nested":
-        # Shares of latent ratings, the bottom heap and the default heap: mostly latent.
-        heaps = rng.uniform(0.02, 0.1, 2)
-        values["share"] = [1.0 - float(heaps.sum()), *heaps.tolist()]
+    if program == "rounded_loglogistic_nested":
+        # log(sigma) and the heaps' log-odds have posterior sds of 0.005 to 0.03, so they start
+        # near estimates from the data: the within-conversation sd of log score off the heaps,
+        # and each heap's excess over its neighbouring scores.
+        values["log_sigma"] = float(np.log(_off_heap_sd(data)))
+        values["log_sigma"] += float(rng.uniform(-_LOG_SIGMA_JITTER, _LOG_SIGMA_JITTER))
+        values["heap_log_odds"] = (_heap_log_odds(data) + rng.uniform(-0.1, 0.1, 2)).tolist()
     elif program == "beta_nested":
         # Beta precision by moments about the conversation means, the spread that is left to phi.
         variance = _within_conversation_sd(replace(data, y=_inv_logit(data.y))) ** 2
@@ -193,6 +196,28 @@ def _start_near(start: dict[str, Any], estimate: _PointEstimate, rng: np.random.
     spread = float(np.std(mu)) or float(np.mean(estimate.mu_se)) or 1.0
     start["Intercept"] = float(np.mean(mu) + rng.uniform(-1, 1) * spread / 2)
     start["sd_model"] = spread * float(np.exp(rng.uniform(-0.5, 0.5)))
+
+
+def _off_heap_sd(data: NestedData) -> float:
+    """The within-conversation sd of log score over the rows no heap explains (`data.y` holds
+    log scores here), a first guess at the latent rating's sd."""
+    assert isinstance(data, ScoreData)
+    y = np.asarray(data.y, dtype=float)
+    heaps = np.isin(np.rint(np.exp(y)), (1, data.default_score, data.max_score))
+    off = replace(data, y=y[~heaps], J_conv=np.asarray(data.J_conv)[~heaps], N=int((~heaps).sum()))
+    return _within_conversation_sd(off) or float(np.std(y)) or 1.0
+
+
+def _heap_log_odds(data: NestedData) -> np.ndarray:
+    """log(share / latent share) for the bottom and default heaps, from each heap score's
+    count above the mean count of the scores beside it (at least 0.5% of the rows)."""
+    assert isinstance(data, ScoreData)
+    counts = np.bincount(np.rint(np.exp(np.asarray(data.y))).astype(int), minlength=102)
+    bottom = counts[1] - counts[2:4].mean()
+    d = data.default_score
+    default = counts[d] - (counts[d - 2 : d].sum() + counts[d + 1 : d + 3].sum()) / 4
+    shares = np.clip(np.array([bottom, default]) / data.N, 0.005, 0.3)
+    return np.log(shares / (1.0 - shares.sum()))
 
 
 def _within_conversation_sd(data: NestedData) -> float:

@@ -11,7 +11,7 @@ Statistics per family:
   responses at the slider's heaps, as intervals of log score that only a rating of exactly 1,
   exactly 50 or exactly 100 reaches (|score - heap| < 0.5): a continuous model puts little mass
   there, the data put a lot; and the share of values that no score on 1..100 can give. The
-  rounded log-normal (beyond the paper) gets the same statistics of the log of its score.
+  rounded log-logistic (beyond the paper) gets the same statistics of the log of its score.
 - Gaussian or beta on a probability (3 and its beta twin): the mean, sd, 5% and 95% quantiles
   and median (Perspective probabilities pile up near 0), and the share of replicated values
   outside [0, 1], where no Perspective probability can fall.
@@ -94,10 +94,11 @@ def replicate(
         phi = _draws(posterior, "phi", keep)[:, None]
         return rng.beta(mean * phi, (1.0 - mean) * phi)
     sigma = _draws(posterior, "sigma", keep)[:, None]
-    latent = eta + rng.standard_normal(eta.shape) * sigma
-    if family is Family.ROUNDED_LOGNORMAL:
+    if family is Family.ROUNDED_LOGLOGISTIC:
+        # Logistic noise with sd sigma.
+        latent = eta + rng.logistic(0.0, 1.0, eta.shape) * sigma * np.sqrt(3.0) / np.pi
         return _recorded_scores(latent, record, posterior, keep, rng)
-    return latent
+    return eta + rng.standard_normal(eta.shape) * sigma
 
 
 def _recorded_scores(
@@ -107,7 +108,7 @@ def _recorded_scores(
     keep: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Scores from latent log ratings as ``rounded_lognormal_nested`` records them: rounded,
+    """Scores from latent log ratings as ``rounded_loglogistic_nested`` records them: rounded,
     kept within 1..max_score, and replaced by 1 or the default with the heaps' shares."""
     assert isinstance(record, ScoreData)
     score = np.clip(np.rint(np.exp(np.minimum(latent, 10.0))), 1, record.max_score)
@@ -162,7 +163,7 @@ def statistics(data: FitData) -> dict[str, Callable[[np.ndarray], float]]:
         return {f"picked_minus_set_mean:{t}": picked(k) for k, t in enumerate(data.terms)}
     if data.spec.family is Family.BERNOULLI:
         return _top_count_statistics(data)
-    if data.spec.family is Family.ROUNDED_LOGNORMAL:
+    if data.spec.family is Family.ROUNDED_LOGLOGISTIC:
         # The recorded score, checked on the log scale so the rows match 1b's.
         return {
             name: lambda y, stat=stat: stat(np.log(y))
@@ -244,7 +245,7 @@ def ppc_plot(data: FitData, replicated: np.ndarray, table: pd.DataFrame, path: P
     fig = Figure(figsize=(10, 3.8))
     left, right = fig.subplots(1, 2)
     observed_y = np.asarray(data.stan.y, dtype=float)
-    if data.spec.family in (Family.GAUSSIAN, Family.BETA, Family.ROUNDED_LOGNORMAL):
+    if data.spec.family in (Family.GAUSSIAN, Family.BETA, Family.ROUNDED_LOGLOGISTIC):
         low, high = np.quantile(np.concatenate([observed_y, replicated[:20].ravel()]), [0, 1])
         bins = np.linspace(low, high, 60)
         for y in replicated[:20]:

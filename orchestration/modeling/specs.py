@@ -35,9 +35,9 @@ class Family(StrEnum):
     GAUSSIAN = "gaussian"
     # A softmax over each interaction's options (stan/conditional_logit.stan).
     CHOICE = "choice"
-    # The 1-100 score as a rounded, censored, heaped log-normal
-    # (stan/rounded_lognormal_nested.stan).
-    ROUNDED_LOGNORMAL = "rounded_lognormal"
+    # The 1-100 score as a rounded, censored, heaped log-logistic
+    # (stan/rounded_loglogistic_nested.stan).
+    ROUNDED_LOGLOGISTIC = "rounded_loglogistic"
     # A probability strictly inside (0, 1), logit link (stan/beta_nested.stan).
     BETA = "beta"
 
@@ -75,12 +75,12 @@ COMPARED_WITH: dict[str, str] = {
 PROGRAMS: dict[Family, str] = {
     Family.BERNOULLI: "bernoulli_nested",
     Family.CHOICE: "conditional_logit",
-    Family.ROUNDED_LOGNORMAL: "rounded_lognormal_nested",
+    Family.ROUNDED_LOGLOGISTIC: "rounded_loglogistic_nested",
     Family.BETA: "beta_nested",
 }
 # Families whose programs sample the participant and conversation intercepts (no marginal form).
 SAMPLED_INTERCEPTS: frozenset[Family] = frozenset(
-    {Family.BERNOULLI, Family.ROUNDED_LOGNORMAL, Family.BETA}
+    {Family.BERNOULLI, Family.ROUNDED_LOGLOGISTIC, Family.BETA}
 )
 
 
@@ -267,13 +267,13 @@ def top_choice_mixed_spec() -> AnalysisSpec:
 
 
 def log_score_rounded_specs() -> list[AnalysisSpec]:
-    """Beyond the paper: 1b's regression on the recorded 1-100 score, read as a log-normal
+    """Beyond the paper: 1b's regression on the recorded 1-100 score, read as a log-logistic
     rating that is rounded, censored at 1 and 100, and heaped at 1 and at the slider's default
-    of 50 (``stan/rounded_lognormal_nested.stan``); same terms, intercepts and subsets as 1b,
+    of 50 (``stan/rounded_loglogistic_nested.stan``); same terms, intercepts and subsets as 1b,
     and coefficients on 1b's log-score scale."""
     return [
         AnalysisSpec(
-            "log_score_rounded", subset, Family.ROUNDED_LOGNORMAL, "score", ATTRIBUTES, ctype
+            "log_score_rounded", subset, Family.ROUNDED_LOGLOGISTIC, "score", ATTRIBUTES, ctype
         )
         for subset, ctype in _subsets()
     ]

@@ -30,7 +30,7 @@ SCALARS: tuple[str, ...] = (
     "sd_conv",
     "sigma",
     "phi",  # beta precision
-    "share_bottom",  # rounded log-normal: ratings of 1 whatever the latent rating
+    "share_bottom",  # rounded log-logistic: ratings of 1 whatever the latent rating
     "share_default",  # and ratings left at the slider's default
 )
 # The parameters whose convergence a fit is judged on, like the paper: every estimate, the

@@ -7,7 +7,7 @@ plateau and empty answers rated low, none of which a Gaussian on log score can p
 response attributes whose noise is a shifted gamma, neither Gaussian nor beta. So neither family
 is the truth here, and the checks say which one is closer.
 
-Each pair (``PAIRS``: 1b on all conversations beside the rounded log-normal, and one mirroring
+Each pair (``PAIRS``: 1b on all conversations beside the rounded log-logistic, and one mirroring
 fit beside its beta regression) runs through `run_analysis` under the ``default`` profile. Per
 fit: sampling seconds, the convergence checks, the smallest bulk and tail ESS per second; per
 posterior predictive statistic: the observed value, the replicated mean and 90% interval and the

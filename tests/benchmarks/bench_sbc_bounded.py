@@ -1,7 +1,7 @@
 """Simulation-based calibration of the bounded nested programs, with histograms.
 
 The test suite runs 30 replications of each on a tiny design (`tests/modeling/test_bounded.py`);
-this runs `REPLICATIONS` of ``rounded_lognormal_nested`` (on 1b's all-data terms) and
+this runs `REPLICATIONS` of ``rounded_loglogistic_nested`` (on 1b's all-data terms) and
 ``beta_nested`` (on the compassion mirroring fit's terms), on the same PRISM-shaped design of 15
 participants and 60 conversations, with the priors narrowed to the data's scale as in the test
 (b ~ normal(0, 1), every sd ~ half student_t(3, 0, 0.5)). Per parameter it reports the
@@ -29,7 +29,7 @@ from tests.modeling.simulate import simulate_snapshot
 REPLICATIONS = 100
 FIGURE = Path(__file__).with_name("sbc_bounded.png")
 PROGRAMS = {
-    "rounded_lognormal": ("rounded_lognormal_nested", log_score_rounded_specs()[0]),
+    "rounded_loglogistic": ("rounded_loglogistic_nested", log_score_rounded_specs()[0]),
     "beta": ("beta_nested", mirroring_beta_specs()[2]),
 }
 

@@ -1,5 +1,5 @@
 """Simulation-based calibration (Talts et al. 2018) of ``stan/conditional_logit.stan`` and of
-the bounded nested programs (``rounded_lognormal_nested``, ``beta_nested``).
+the bounded nested programs (``rounded_loglogistic_nested``, ``beta_nested``).
 
 Each replication draws every parameter from the program's prior, draws one pick per choice set
 from the model, fits the program, and records the rank of each drawn value among thinned
@@ -92,7 +92,7 @@ def uniformity_p_values(ranks: pd.DataFrame, bins: int = 5) -> pd.Series:
 
 # The bounded nested programs' scalars whose ranks are checked, beside every coefficient.
 NESTED_SCALARS: dict[str, tuple[str, ...]] = {
-    "rounded_lognormal_nested": (
+    "rounded_loglogistic_nested": (
         "sd_model",
         "sd_user",
         "sd_conv",
@@ -113,7 +113,7 @@ def draw_nested_from_prior(data: NestedData, program: str, rng: np.random.Genera
     b = rng.normal(0.0, data.prior_b_sd, data.K)
     means = np.asarray(data.X, dtype=float).mean(axis=0)
     sds = {name: float(_half_t(rng, scale)) for name in ("sd_model", "sd_user", "sd_conv")}
-    if program == "rounded_lognormal_nested":
+    if program == "rounded_loglogistic_nested":
         assert isinstance(data, ScoreData)
         centred = np.log(data.default_score) + float(stats.t.rvs(3, scale=scale, random_state=rng))
         share = rng.dirichlet(np.ones(3))
@@ -139,7 +139,7 @@ def nested_sbc_ranks(
     profile: SamplingProfile,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """`sbc_ranks` for ``rounded_lognormal_nested`` or ``beta_nested``: one row per
+    """`sbc_ranks` for ``rounded_loglogistic_nested`` or ``beta_nested``: one row per
     replication and parameter (every coefficient and `NESTED_SCALARS[program]`).
 
     A beta draw can round to exactly 0 or 1 in floating point when phi is small; such a

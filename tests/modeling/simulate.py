@@ -45,9 +45,9 @@ class Truth:
     sd_model: float
     sd_user: float
     sd_conv: float
-    sigma: float | None = None  # Gaussian and rounded log-normal only
+    sigma: float | None = None  # Gaussian and rounded log-logistic only
     phi: float | None = None  # beta only
-    # Rounded log-normal only: shares of ratings at 1, and at the default, whatever the latent.
+    # Rounded log-logistic only: shares of ratings at 1, and at the default, whatever the latent.
     share_bottom: float | None = None
     share_default: float | None = None
 
@@ -63,7 +63,7 @@ class Simulation:
 def simulate_outcome(data: NestedData, truth: Truth, seed: int) -> Simulation:
     """Draw `y` from the program's model given the record's covariates and `truth`.
 
-    Beta when `truth.phi` is set, the rounded log-normal score when its heap shares are,
+    Beta when `truth.phi` is set, the rounded log-logistic score when its heap shares are,
     Gaussian when only `truth.sigma` is, and Bernoulli-logit otherwise; the random intercepts
     are drawn afresh from their planted sds.
     """
@@ -85,7 +85,9 @@ def simulate_outcome(data: NestedData, truth: Truth, seed: int) -> Simulation:
         mean = 1.0 / (1.0 + np.exp(-eta))
         y = rng.beta(mean * truth.phi, (1.0 - mean) * truth.phi)
     elif truth.share_bottom is not None:
-        y = _recorded_score(eta + rng.normal(0.0, truth.sigma, data.N), data, truth, rng)
+        # Logistic noise with sd sigma.
+        noise = rng.logistic(0.0, truth.sigma * np.sqrt(3.0) / np.pi, data.N)
+        y = _recorded_score(eta + noise, data, truth, rng)
     elif truth.sigma is None:
         y = (rng.random(data.N) < 1.0 / (1.0 + np.exp(-eta))).astype(int)
     else:
@@ -96,7 +98,7 @@ def simulate_outcome(data: NestedData, truth: Truth, seed: int) -> Simulation:
 def _recorded_score(
     latent: np.ndarray, data: NestedData, truth: Truth, rng: np.random.Generator
 ) -> np.ndarray:
-    """The rounded log-normal's score: round(exp(latent)) within 1..max_score, then the
+    """The rounded log-logistic's score: round(exp(latent)) within 1..max_score, then the
     bottom and default heaps, each drawn whatever the latent rating."""
     assert isinstance(data, ScoreData) and truth.share_default is not None
     score = np.clip(np.rint(np.exp(np.minimum(latent, 10.0))), 1, data.max_score).astype(int)

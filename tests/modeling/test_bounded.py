@@ -1,5 +1,5 @@
-"""The bounded families beyond the paper: the rounded, censored, heaped log-normal for the score
-(``stan/rounded_lognormal_nested.stan``) and beta regression for mirroring
+"""The bounded families beyond the paper: the rounded, censored, heaped log-logistic for the score
+(``stan/rounded_loglogistic_nested.stan``) and beta regression for mirroring
 (``stan/beta_nested.stan``). Data records and posterior predictive statistics without Stan;
 recovery of planted truths, a small simulation-based calibration, and the end-to-end fit with
 Stan (slow)."""
@@ -55,7 +55,7 @@ SBC_PROFILE = SamplingProfile("sbc", chains=2, warmup=200, draws=200, adapt_delt
 
 def test_the_bounded_models_are_beyond_the_paper_beside_its_fits() -> None:
     specs = {s.analysis: s for s in beyond_paper_specs()}
-    assert specs["log_score_rounded"].program == "rounded_lognormal_nested"
+    assert specs["log_score_rounded"].program == "rounded_loglogistic_nested"
     assert specs["mirroring_beta"].program == "beta_nested"
     assert COMPARED_WITH["log_score_rounded"] == "log_score"
     assert COMPARED_WITH["mirroring_beta"] == "mirroring"
@@ -63,7 +63,7 @@ def test_the_bounded_models_are_beyond_the_paper_beside_its_fits() -> None:
     assert all(
         not s.in_paper and s.profile_key == "bounded"
         for s in specs.values()
-        if s.family in (Family.ROUNDED_LOGNORMAL, Family.BETA)
+        if s.family in (Family.ROUNDED_LOGLOGISTIC, Family.BETA)
     )
 
 
@@ -148,12 +148,12 @@ def _assert_recovers(results: list[SampleResult], truth: Truth, scalars: dict[st
 
 
 @pytest.mark.slow
-def test_rounded_lognormal_recovers_its_truth(small_snapshot: pd.DataFrame) -> None:
+def test_rounded_loglogistic_recovers_its_truth(small_snapshot: pd.DataFrame) -> None:
     record = _simulated(small_snapshot, ROUNDED, TRUTH_ROUNDED, seed=71)
     y = np.asarray(record.y)
     assert (y == DEFAULT_SCORE).mean() > 0.05 and (y == MAX_SCORE).any()
     _assert_recovers(
-        [_fit(record, "rounded_lognormal_nested")],
+        [_fit(record, "rounded_loglogistic_nested")],
         TRUTH_ROUNDED,
         {"sigma": 0.6, "share_bottom": 0.03, "share_default": 0.06, "sd_conv": 0.3},
     )
@@ -174,8 +174,8 @@ def test_beta_recovers_its_truth(small_snapshot: pd.DataFrame) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("spec", "program"),
-    [(ROUNDED, "rounded_lognormal_nested"), (BETA, "beta_nested")],
-    ids=["rounded_lognormal", "beta"],
+    [(ROUNDED, "rounded_loglogistic_nested"), (BETA, "beta_nested")],
+    ids=["rounded_loglogistic", "beta"],
 )
 def test_simulation_based_calibration(
     tiny_snapshot: pd.DataFrame, spec: object, program: str
@@ -186,7 +186,7 @@ def test_simulation_based_calibration(
     record = replace(build_fit_data(tiny_snapshot, spec).stan, prior_b_sd=1.0, prior_scale=0.5)
     ranks = nested_sbc_ranks(record, program, replications=30, profile=SBC_PROFILE, seed=4)
     p_values = uniformity_p_values(ranks)
-    assert len(p_values) == record.K + (6 if program == "rounded_lognormal_nested" else 4)
+    assert len(p_values) == record.K + (6 if program == "rounded_loglogistic_nested" else 4)
     assert (p_values > 0.001).all(), p_values.sort_values().head()
 
 

@@ -606,9 +606,16 @@ def _top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 3) -> list[tuple[s
 
 
 def _unexpected_key_notes(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str, ...]:
+    """Notes on the keys no field of ``spec`` names.
+
+    A line the acceptance test cleared has every required key once, so when it has no more keys
+    than that it has no other: only the rest are unnested (at full scale, nearly none).
+    """
     known = "[" + ", ".join(sql_literal(c) for c in spec.columns) + "]"
+    required = sum(f.required for f in spec.fields)
     rows = con.execute(
-        f"SELECT k, count(*) FROM (SELECT unnest(_keys) AS k FROM {_PARSED}) "
+        f"SELECT k, count(*) FROM (SELECT unnest(_keys) AS k FROM {_PARSED} "
+        f"WHERE NOT (_ok AND len(_keys) = {required})) "
         f"WHERE NOT list_contains({known}, k) GROUP BY k ORDER BY k"
     ).fetchall()
     return tuple(f"unexpected key `{k}` on {n} lines was not loaded" for k, n in rows)

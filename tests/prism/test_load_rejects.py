@@ -264,7 +264,19 @@ def test_single_file_without_parents_notes_skipped_orphan_check(
 
 def test_unexpected_keys_are_reported(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     path = tmp_path / "survey.jsonl"
-    path.write_text(_dumps(survey_row(0) | {"shoe_size": 42}) + "\n")
+    # The second line has as many keys as the codebook requires, but one is not the codebook's:
+    # it is rejected for the missing key, and its stray key is still reported.
+    renamed = survey_row(1)
+    renamed["hat"] = renamed.pop("age")
+    path.write_text(
+        "".join(
+            _dumps(row) + "\n"
+            for row in (survey_row(0) | {"shoe_size": 42}, renamed, survey_row(2))
+        )
+    )
     report = load_prism_file(con, "survey", path, "prism", "r")
-    assert report.rows_loaded == 1
-    assert report.notes == ("unexpected key `shoe_size` on 1 lines was not loaded",)
+    assert (report.rows_loaded, report.rows_rejected) == (2, 1)
+    assert report.notes == (
+        "unexpected key `hat` on 1 lines was not loaded",
+        "unexpected key `shoe_size` on 1 lines was not loaded",
+    )

@@ -512,9 +512,17 @@ def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str,
         )
         duplicate = f"'duplicate ({names}) = (' || {values} || ')'"
     reasons = [
-        f"CASE WHEN c._rank > 1 THEN {duplicate} || ' (first seen on line ' || c._first || ')' END"
+        f"CASE WHEN c.line_number > d._first THEN {duplicate} || "
+        "' (first seen on line ' || d._first || ')' END"
     ]
-    joins: list[str] = []
+    # The repeated ids only, by a grouping of the id columns: a window over the checked rows
+    # would sort them with every column a reason reads (the utterances' texts among them).
+    # Like a window's partition, and unlike a join on `=`, a null id matches a null id.
+    joins = [
+        f"LEFT JOIN (SELECT {ids}, min(line_number) AS _first FROM {_CHECKED} "
+        f"WHERE reason IS NULL GROUP BY {ids} HAVING count(*) > 1) d ON c.reason IS NULL AND "
+        + " AND ".join(f'c."{c}" IS NOT DISTINCT FROM d."{c}"' for c in spec.id_columns)
+    ]
     notes: list[str] = []
     for number, fk in enumerate(spec.foreign_keys):
         parent = FILE_SPECS[fk.parent]
@@ -546,13 +554,7 @@ def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str,
         f"""
         CREATE OR REPLACE TEMP TABLE {_FINAL} AS
         SELECT c.line_number, coalesce(c.reason, {", ".join(reasons)}) AS reason
-        FROM (
-            SELECT *,
-                row_number() OVER w AS _rank,
-                min(line_number) OVER w AS _first
-            FROM {_CHECKED}
-            WINDOW w AS (PARTITION BY reason IS NULL, {ids} ORDER BY line_number)
-        ) c
+        FROM {_CHECKED} c
         {" ".join(joins)}
         """
     )

@@ -280,3 +280,24 @@ def test_unexpected_keys_are_reported(con: duckdb.DuckDBPyConnection, tmp_path: 
         "unexpected key `hat` on 1 lines was not loaded",
         "unexpected key `shoe_size` on 1 lines was not loaded",
     )
+
+
+def test_a_duplicate_is_counted_from_the_first_line_that_passed(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # The first user0 is rejected for its gender, so the second is the one loaded and the
+    # third repeats it; null ids (metadata's) are compared in
+    # test_every_damaged_line_is_rejected_with_line_and_reason.
+    path = tmp_path / "survey.jsonl"
+    rows = (survey_row(0) | {"gender": "Mal"}, survey_row(0), survey_row(1), survey_row(0))
+    path.write_text("".join(_dumps(row) + "\n" for row in rows))
+    report = load_prism_file(con, "survey", path, "prism", "r")
+    assert (report.rows_loaded, report.rows_rejected) == (2, 2)
+    rejects = con.execute(
+        "SELECT line_number, reason FROM raw.prism_rejects ORDER BY line_number"
+    ).fetchall()
+    assert rejects[1] == (4, "duplicate `user_id` `user0` (first seen on line 2)")
+    assert rejects[0][0] == 1 and rejects[0][1].startswith("unknown value for `gender`")
+    assert con.execute(
+        "SELECT _line_number FROM raw.prism_survey ORDER BY _line_number"
+    ).fetchall() == [(2,), (3,)]

@@ -12,15 +12,19 @@ Loading a file whose fingerprint, source and revision match its last successful 
 nothing.
 
 Where the time goes at full scale (``tests/benchmarks/bench_ingest.py``), in CPU-seconds on one
-DuckDB thread, about 3.7 in all: the JSON functions of the one query per file, 1.75 (keys, types
-by path, typed values; each parses the line again); the commit, 0.75, where DuckDB compresses and
-writes the four tables (which the bare read it is compared with does not do); the duplicate,
-orphan and consistency query, 0.3 (the utterances' unnest of every history, 0.17 of it); the
-copy into the raw tables, 0.15. The commit runs with ZSTD forced (``COMMIT_COMPRESSION``):
-DuckDB's own dictionary + FSST on the nearly all distinct texts cost 1.25 CPU-s, and the file is
-a third smaller. Tried and not kept: smaller row groups (optimistic writes during the copy then
-use the default compression: no faster, larger file) and comparing the utterance texts by hash
-(no measurable gain).
+DuckDB thread, about 3.0 in all: the JSON functions of the one query per file, 1.45 (keys, types
+by path, typed values; each parses the line again; the metadata's 35 typed paths alone 0.23);
+the commit, 0.6-0.75, where DuckDB compresses and writes the four tables (which the bare read
+it is compared with does not do) on one core; the duplicate, orphan and consistency query, 0.19
+(the utterances' unnest of every history and its de-duplication, 0.13 of it); the copy into the
+raw tables, 0.15. The survey's query costs more to plan (0.05 s) than to run. The commit runs
+with ZSTD forced (``COMMIT_COMPRESSION``): DuckDB's own dictionary + FSST on the nearly all
+distinct texts cost 1.25 CPU-s, and the file is a third smaller; uncompressed would save about
+0.2 s more but make the file four times larger. Tried and not kept: smaller row groups
+(optimistic writes during the copy then use the default compression: no faster, larger file),
+comparing the utterance texts by hash (no measurable gain), one list comparison for the keys of
+a single JSON type instead of one comparison each (no faster), enumerations as ``list_contains``
+(the survey's planning doubled).
 """
 
 from __future__ import annotations

@@ -65,10 +65,17 @@ def typed_structure_sql(spec: FileSpec) -> str:
 
 
 def _typed_by_path(f: Field) -> bool:
-    """A string every array element has: json_type over a wildcard path types it, so its text
-    (the conversation's whole content) is never copied as a raw token."""
-    is_string = isinstance(f.type, Scalar) and f.type.sql_type == "VARCHAR"
-    return is_string and f.required and not f.nullable
+    """Free text every array element has: json_type over a wildcard path types it, so its text
+    (the conversation's whole content) is never copied as a raw token.
+
+    Each wildcard parses the line once more, so a string with a closed list of values or a
+    format (the role), which is short, is typed from its raw token instead: at full scale the
+    role's wildcard cost more than copying the role of every history entry.
+    """
+    if not (isinstance(f.type, Scalar) and f.type.sql_type == "VARCHAR"):
+        return False
+    free_text = not (f.type.allowed or f.type.pattern)
+    return free_text and f.required and not f.nullable
 
 
 def _raw_element(t: FieldType) -> object:

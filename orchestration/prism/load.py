@@ -12,15 +12,19 @@ Loading a file whose fingerprint, source and revision match its last successful 
 nothing.
 
 Where the time goes at full scale (``tests/benchmarks/bench_ingest.py``), in CPU-seconds on one
-DuckDB thread, about 3.7 in all: the JSON functions of the one query per file, 1.75 (keys, types
-by path, typed values; each parses the line again); the commit, 0.75, where DuckDB compresses and
-writes the four tables (which the bare read it is compared with does not do); the duplicate,
-orphan and consistency query, 0.3 (the utterances' unnest of every history, 0.17 of it); the
-copy into the raw tables, 0.15. The commit runs with ZSTD forced (``COMMIT_COMPRESSION``):
-DuckDB's own dictionary + FSST on the nearly all distinct texts cost 1.25 CPU-s, and the file is
-a third smaller. Tried and not kept: smaller row groups (optimistic writes during the copy then
-use the default compression: no faster, larger file) and comparing the utterance texts by hash
-(no measurable gain).
+DuckDB thread, about 3.0 in all: the JSON functions of the one query per file, 1.45 (keys, types
+by path, typed values; each parses the line again; the metadata's 35 typed paths alone 0.23);
+the commit, 0.6-0.75, where DuckDB compresses and writes the four tables (which the bare read
+it is compared with does not do) on one core; the duplicate, orphan and consistency query, 0.19
+(the utterances' unnest of every history and its de-duplication, 0.13 of it); the copy into the
+raw tables, 0.15. The survey's query costs more to plan (0.05 s) than to run. The commit runs
+with ZSTD forced (``COMMIT_COMPRESSION``): DuckDB's own dictionary + FSST on the nearly all
+distinct texts cost 1.25 CPU-s, and the file is a third smaller; uncompressed would save about
+0.2 s more but make the file four times larger. Tried and not kept: smaller row groups
+(optimistic writes during the copy then use the default compression: no faster, larger file),
+comparing the utterance texts by hash (no measurable gain), one list comparison for the keys of
+a single JSON type instead of one comparison each (no faster), enumerations as ``list_contains``
+(the survey's planning doubled).
 """
 
 from __future__ import annotations
@@ -345,7 +349,12 @@ def _parse_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     less, and only a line whose keys failed is asked whether it is blank. DuckDB evaluates a
     CASE branch only on the rows that take it, so the other JSON functions never see a line that
     is not JSON.
+
+    The keys are kept only where they can tell more than the codebook does: a line the test
+    cleared with as many keys as are required has each required key once and no other, so it
+    keeps none (at full scale, nearly every line: storing them was most of the key-note cost).
     """
+    required = sum(f.required for f in spec.fields)
     paths, wildcards, accepted = acceptance_sql(spec, "_y", "_r", "_t")
     parsed = [
         ("_y", f"json_type(line, {paths})"),
@@ -361,6 +370,11 @@ def _parse_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_PARSED} AS
+        SELECT line_number, reason, _strict,
+            CASE WHEN NOT (_ok AND NOT _strict AND len(_keys) = {required}) THEN _keys END
+                AS _keys,
+            _t, _ok
+        FROM (
         SELECT line_number, reason, _strict, _keys, _t,
             coalesce(reason IS NULL AND {_distinct_keys(spec)} AND {accepted}, false) AS _ok
         FROM (
@@ -381,6 +395,7 @@ def _parse_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
                     regexp_matches(line, '{_TRAILING_COMMA}') AS _strict
                 FROM (SELECT *, TRY(json_keys(line)) AS _keys FROM {_ARROW})
             )
+        )
         )
         """
     )
@@ -501,9 +516,17 @@ def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str,
         )
         duplicate = f"'duplicate ({names}) = (' || {values} || ')'"
     reasons = [
-        f"CASE WHEN c._rank > 1 THEN {duplicate} || ' (first seen on line ' || c._first || ')' END"
+        f"CASE WHEN c.line_number > d._first THEN {duplicate} || "
+        "' (first seen on line ' || d._first || ')' END"
     ]
-    joins: list[str] = []
+    # The repeated ids only, by a grouping of the id columns: a window over the checked rows
+    # would sort them with every column a reason reads (the utterances' texts among them).
+    # Like a window's partition, and unlike a join on `=`, a null id matches a null id.
+    joins = [
+        f"LEFT JOIN (SELECT {ids}, min(line_number) AS _first FROM {_CHECKED} "
+        f"WHERE reason IS NULL GROUP BY {ids} HAVING count(*) > 1) d ON c.reason IS NULL AND "
+        + " AND ".join(f'c."{c}" IS NOT DISTINCT FROM d."{c}"' for c in spec.id_columns)
+    ]
     notes: list[str] = []
     for number, fk in enumerate(spec.foreign_keys):
         parent = FILE_SPECS[fk.parent]
@@ -535,13 +558,7 @@ def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str,
         f"""
         CREATE OR REPLACE TEMP TABLE {_FINAL} AS
         SELECT c.line_number, coalesce(c.reason, {", ".join(reasons)}) AS reason
-        FROM (
-            SELECT *,
-                row_number() OVER w AS _rank,
-                min(line_number) OVER w AS _first
-            FROM {_CHECKED}
-            WINDOW w AS (PARTITION BY reason IS NULL, {ids} ORDER BY line_number)
-        ) c
+        FROM {_CHECKED} c
         {" ".join(joins)}
         """
     )
@@ -606,6 +623,8 @@ def _top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 3) -> list[tuple[s
 
 
 def _unexpected_key_notes(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str, ...]:
+    """Notes on the keys no field of ``spec`` names (only lines that may have one keep their
+    keys, see ``_parse_lines``)."""
     known = "[" + ", ".join(sql_literal(c) for c in spec.columns) + "]"
     rows = con.execute(
         f"SELECT k, count(*) FROM (SELECT unnest(_keys) AS k FROM {_PARSED}) "

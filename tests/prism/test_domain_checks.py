@@ -116,6 +116,36 @@ def _damaged() -> tuple[dict[str, list[str]], dict[tuple[str, int], str]]:
         json.dumps(conversation | {"conversation_id": "c12", "conversation_history": history}),
         "missing required key `conversation_history[4].content`",
     )
+    # The role is typed from its raw token (fastpath.py), not over a wildcard path like the content.
+    add(
+        "conversations",
+        json.dumps(
+            conversation
+            | {
+                "conversation_id": "c13",
+                "conversation_history": _history_with(conversation, 2, role=5),
+            }
+        ),
+        "wrong type for `conversation_history[2].role` (expected VARCHAR, got 5)",
+    )
+    add(
+        "conversations",
+        json.dumps(
+            conversation
+            | {
+                "conversation_id": "c14",
+                "conversation_history": _history_with(conversation, 3, role=None),
+            }
+        ),
+        "null value for `conversation_history[3].role`",
+    )
+    history = [dict(e) for e in conversation["conversation_history"]]
+    del history[1]["role"]
+    add(
+        "conversations",
+        json.dumps(conversation | {"conversation_id": "c15", "conversation_history": history}),
+        "missing required key `conversation_history[1].role`",
+    )
     add(
         "conversations",
         json.dumps(conversation | {"conversation_id": "c8", "conversation_turns": 500}),

@@ -27,8 +27,22 @@ def test_long_lines_are_cut_into_chunks_by_bytes(tmp_path: Path) -> None:
 
 def test_short_lines_are_cut_by_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lines_module, "CHUNK_LINES", 100)
+    monkeypatch.setattr(lines_module, "MIN_CHUNKS", 2)
     path = tmp_path / "short.jsonl"
     path.write_text("".join(json.dumps({"n": i}) + "\n" for i in range(1050)))
     table = read_numbered_lines(path).table
-    assert [b.num_rows for b in table.to_batches()] == [100] * 10 + [50]
+    # Eleven chunks are needed; they share the lines equally, so no core gets a short one last.
+    assert [b.num_rows for b in table.to_batches()] == [96] * 10 + [90]
     assert table.column("line_number").to_pylist() == list(range(1, 1051))
+
+
+def test_a_small_file_is_cut_into_one_chunk_per_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 40 lines fit one chunk by lines and by bytes; on four cores they are parsed on all four.
+    monkeypatch.setattr(lines_module, "MIN_CHUNKS", 4)
+    path = tmp_path / "small.jsonl"
+    path.write_text("".join(json.dumps({"n": i}) + "\n" for i in range(40)))
+    table = read_numbered_lines(path).table
+    assert [b.num_rows for b in table.to_batches()] == [10] * 4
+    assert table.column("line_number").to_pylist() == list(range(1, 41))

@@ -264,7 +264,40 @@ def test_single_file_without_parents_notes_skipped_orphan_check(
 
 def test_unexpected_keys_are_reported(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     path = tmp_path / "survey.jsonl"
-    path.write_text(_dumps(survey_row(0) | {"shoe_size": 42}) + "\n")
+    # The second line has as many keys as the codebook requires, but one is not the codebook's:
+    # it is rejected for the missing key, and its stray key is still reported.
+    renamed = survey_row(1)
+    renamed["hat"] = renamed.pop("age")
+    path.write_text(
+        "".join(
+            _dumps(row) + "\n"
+            for row in (survey_row(0) | {"shoe_size": 42}, renamed, survey_row(2))
+        )
+    )
     report = load_prism_file(con, "survey", path, "prism", "r")
-    assert report.rows_loaded == 1
-    assert report.notes == ("unexpected key `shoe_size` on 1 lines was not loaded",)
+    assert (report.rows_loaded, report.rows_rejected) == (2, 1)
+    assert report.notes == (
+        "unexpected key `hat` on 1 lines was not loaded",
+        "unexpected key `shoe_size` on 1 lines was not loaded",
+    )
+
+
+def test_a_duplicate_is_counted_from_the_first_line_that_passed(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # The first user0 is rejected for its gender, so the second is the one loaded and the
+    # third repeats it; null ids (metadata's) are compared in
+    # test_every_damaged_line_is_rejected_with_line_and_reason.
+    path = tmp_path / "survey.jsonl"
+    rows = (survey_row(0) | {"gender": "Mal"}, survey_row(0), survey_row(1), survey_row(0))
+    path.write_text("".join(_dumps(row) + "\n" for row in rows))
+    report = load_prism_file(con, "survey", path, "prism", "r")
+    assert (report.rows_loaded, report.rows_rejected) == (2, 2)
+    rejects = con.execute(
+        "SELECT line_number, reason FROM raw.prism_rejects ORDER BY line_number"
+    ).fetchall()
+    assert rejects[1] == (4, "duplicate `user_id` `user0` (first seen on line 2)")
+    assert rejects[0][0] == 1 and rejects[0][1].startswith("unknown value for `gender`")
+    assert con.execute(
+        "SELECT _line_number FROM raw.prism_survey ORDER BY _line_number"
+    ).fetchall() == [(2,), (3,)]

@@ -136,8 +136,9 @@ def write_fit_outputs(
     if result.loo is not None:
         result.loo.to_parquet(files.table(LOO_TABLE))
     plot = None
-    # Table 4 (mirroring) is a matrix of prompt-by-response terms; figure_1 draws it instead.
-    if spec.analysis != "mirroring":
+    # Table 4 (mirroring, and its beta twin) is a matrix of prompt-by-response terms; figure_1
+    # draws the paper's instead.
+    if spec.paper_analysis != "mirroring":
         plot = coefficient_plot(
             labelled["posterior_summary"],
             spec.analysis,

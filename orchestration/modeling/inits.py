@@ -205,7 +205,12 @@ def _off_heap_sd(data: NestedData) -> float:
     y = np.asarray(data.y, dtype=float)
     heaps = np.isin(np.rint(np.exp(y)), (1, data.default_score, data.max_score))
     off = replace(data, y=y[~heaps], J_conv=np.asarray(data.J_conv)[~heaps], N=int((~heaps).sum()))
-    return _within_conversation_sd(off) or float(np.std(y)) or 1.0
+    # Few or no rows off the heaps (small simulated data, where every rating can hit the ceiling)
+    # leave nothing to estimate from.
+    for guess in (_within_conversation_sd(off) if off.N > 1 else np.nan, float(np.std(y))):
+        if np.isfinite(guess) and guess > 0:
+            return float(guess)
+    return 0.5
 
 
 def _heap_log_odds(data: NestedData) -> np.ndarray:

@@ -202,4 +202,6 @@ def test_run_analysis_writes_checks_for_a_bounded_fit(
     # A rounded, censored score never falls outside the slider.
     outside = result.ppc.set_index("statistic").loc["share_outside_1_100"]
     assert outside["replicated_q95"] == 0.0
+    # Observed and replicated tie at 0 every time: the mid-p value is 0.5, no false alarm.
+    assert outside["observed"] == 0.0 and outside["ppp"] == 0.5
     assert result.ppc_plot.exists()

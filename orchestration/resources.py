@@ -34,8 +34,12 @@ class WarehouseResource(dg.ConfigurableResource):
         return Path(self.path).resolve() if self.path else settings.warehouse_path()
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        with warehouse.connect(self.resolved_path(), read_only=read_only) as con:
+    def connect(
+        self, read_only: bool = False, row_group_size: int | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        with warehouse.connect(
+            self.resolved_path(), read_only=read_only, row_group_size=row_group_size
+        ) as con:
             yield con
 
 

@@ -26,15 +26,22 @@ def _is_lock_conflict(error: duckdb.Error) -> bool:
 
 @contextmanager
 def connect(
-    path: Path, read_only: bool = False, wait_seconds: float = LOCK_WAIT_SECONDS
+    path: Path,
+    read_only: bool = False,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+    row_group_size: int | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to ``path``, waiting up to ``wait_seconds`` for another process's lock."""
+    """A connection to ``path``, waiting up to ``wait_seconds`` for another process's lock.
+
+    ``row_group_size`` (a multiple of 2,048) sets the rows per row group of what this connection
+    writes; the file's catalog keeps its usual name (the file's stem), so queries read the same.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
     delay = 0.2
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = _open(path, read_only, row_group_size)
             break
         except duckdb.Error as error:
             if not _is_lock_conflict(error) or time.monotonic() > deadline:
@@ -45,3 +52,27 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+def _open(path: Path, read_only: bool, row_group_size: int | None) -> duckdb.DuckDBPyConnection:
+    if row_group_size is None:
+        return duckdb.connect(str(path), read_only=read_only)
+    # The row group size is an option of ATTACH only, so the file is attached to an in-memory
+    # database under the name a plain connect would give it, and made the default.
+    con = duckdb.connect()
+    try:
+        options = f"ROW_GROUP_SIZE {int(row_group_size)}" + (", READ_ONLY" if read_only else "")
+        con.execute(f"ATTACH {_literal(str(path))} AS {_identifier(path.stem)} ({options})")
+        con.execute(f"USE {_identifier(path.stem)}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -3,7 +3,12 @@
 import dagster as dg
 
 from orchestration.prism.files import KINDS, REJECTS_TABLE, file_spec
-from orchestration.prism.load import LoadReport, find_prism_file, load_prism_file
+from orchestration.prism.load import (
+    LOAD_ROW_GROUP_SIZE,
+    LoadReport,
+    find_prism_file,
+    load_prism_file,
+)
 from orchestration.prism.refusal import RefusedFile
 from orchestration.prism.source import ResolvedSource
 from orchestration.resources import PrismSourceResource, WarehouseResource
@@ -36,7 +41,7 @@ def _build_ingest_asset(kind: str) -> dg.AssetsDefinition:
         source = prism_source.resolve()
         if source.dataset_source == "synthetic":
             context.log.warning(f"SYNTHETIC DATA: {source.description}. Results are not PRISM's.")
-        with warehouse.connect() as con:
+        with warehouse.connect(row_group_size=LOAD_ROW_GROUP_SIZE) as con:
             path = find_prism_file(source.directory, kind)
             try:
                 report = load_prism_file(

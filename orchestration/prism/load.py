@@ -14,17 +14,29 @@ nothing.
 Where the time goes at full scale (``tests/benchmarks/bench_ingest.py``), in CPU-seconds on one
 DuckDB thread, about 3.0 in all: the JSON functions of the one query per file, 1.45 (keys, types
 by path, typed values; each parses the line again; the metadata's 35 typed paths alone 0.23);
-the commit, 0.6-0.75, where DuckDB compresses and writes the four tables (which the bare read
-it is compared with does not do) on one core; the duplicate, orphan and consistency query, 0.19
-(the utterances' unnest of every history and its de-duplication, 0.13 of it); the copy into the
-raw tables, 0.15. The survey's query costs more to plan (0.05 s) than to run. The commit runs
-with ZSTD forced (``COMMIT_COMPRESSION``): DuckDB's own dictionary + FSST on the nearly all
-distinct texts cost 1.25 CPU-s, and the file is a third smaller; uncompressed would save about
-0.2 s more but make the file four times larger. Tried and not kept: smaller row groups
-(optimistic writes during the copy then use the default compression: no faster, larger file),
-comparing the utterance texts by hash (no measurable gain), one list comparison for the keys of
-a single JSON type instead of one comparison each (no faster), enumerations as ``list_contains``
-(the survey's planning doubled).
+compressing and writing the four tables, 0.6-0.75 (which the bare read it is compared with does
+not do); the duplicate, orphan and consistency query, 0.19 (the utterances' unnest of every
+history and its de-duplication, 0.13 of it); the copy into the raw tables, 0.15. The survey's
+query costs more to plan (0.05 s) than to run.
+
+The tables are written with ZSTD forced (``LOAD_COMPRESSION``) in row groups of
+``LOAD_ROW_GROUP_SIZE`` rows, which the caller's connection sets (``warehouse.connect``). With
+DuckDB's default 122,880 rows no table fills a row group, so all four were compressed at the
+commit on one core: 0.63 s of a 2.4 s load. In row groups of 4,096 the copies write each full one
+to the file as they go, on every core, and the commit has little left: the load, timed from
+opening the file to closing it, went from 2.45-2.6 s to 2.2-2.3 s, the file 33 MB either way. With
+8,192 or 16,384 rows the conversations' 8,011 rows filled no row group, the commit put them in the
+WAL and closing the file checkpointed them (0.45 s, and in DuckDB's default compression): no gain.
+ZSTD because DuckDB's own choice for the nearly all distinct texts (dictionary + FSST) cost 1.25
+CPU-s and left the file a third larger; uncompressed would make it four times larger.
+
+Tried and not kept: comparing the utterance texts by hash (no measurable gain), one list
+comparison for the keys of a single JSON type instead of one comparison each (no faster),
+enumerations as ``list_contains`` (the survey's planning doubled), typing the metadata's nested
+flags by two wildcard paths instead of 22 paths (slower), raw JSON tokens instead of json_type
+(as slow, and blind to null against missing), not keeping the typed values and parsing again for
+the copy (slower), more or smaller chunks of lines, more DuckDB threads than cores, and reading
+the next file only when it is needed (none faster beyond the noise).
 """
 
 from __future__ import annotations
@@ -84,13 +96,12 @@ REASON_CATEGORIES: tuple[str, ...] = (
 # DuckDB's JSON parser accepts a comma before a closing bracket, which strict JSON (and so the
 # release) does not; lines with such a comma outside or inside a string are re-read strictly.
 _TRAILING_COMMA = ",[ \\t\\r\\n]*[]}]"
-# A commit this large checkpoints at once, and DuckDB's own choice for the texts (model
-# responses, prompts, the conversation histories) is dictionary + FSST, which spends most of the
-# commit analysing and compressing strings that are nearly all distinct. Forced ZSTD (every type
-# without a ZSTD codec keeps its usual one) measured at full scale, one thread: commit 1.25 ->
-# 0.75 CPU-s and the file 48.5 -> 32.8 MB; scanning the texts afterwards stays within tens of ms.
-# A nested column (the histories) cannot carry a per-column USING COMPRESSION, hence the setting.
-COMMIT_COMPRESSION = "zstd"
+# How the raw tables are written (see the module docstring): ZSTD for the texts, which are nearly
+# all distinct (every type without a ZSTD codec keeps its usual one), forced by the setting because
+# a nested column (the histories) cannot carry a per-column USING COMPRESSION; and row groups
+# small enough that the copy fills them and writes them in parallel.
+LOAD_COMPRESSION = "zstd"
+LOAD_ROW_GROUP_SIZE = 4_096
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 60
 
@@ -226,22 +237,24 @@ def load_prism_directory(
 
 @contextmanager
 def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    con.begin()
-    try:
-        yield
-    except BaseException:
-        con.rollback()
-        raise
-    with _forced_compression(con, COMMIT_COMPRESSION):
+    # Row groups the copy fills are compressed as it writes them, the rest at the commit's
+    # checkpoint: both under the forced method.
+    with _forced_compression(con, LOAD_COMPRESSION):
+        con.begin()
+        try:
+            yield
+        except BaseException:
+            con.rollback()
+            raise
         con.commit()
 
 
 @contextmanager
 def _forced_compression(con: duckdb.DuckDBPyConnection, method: str) -> Iterator[None]:
-    """Force ``method`` on the checkpoint a large commit runs, then restore the caller's choice.
+    """Force ``method`` on what the load writes, then restore the caller's choice.
 
-    The setting is global to the database instance, not part of the transaction, so it is set
-    only around the commit and put back even when the commit fails.
+    The setting is global to the database instance, not part of the transaction, so it is put
+    back even when the load fails.
     """
     ((previous,),) = con.execute("SELECT current_setting('force_compression')").fetchall()
     con.execute(f"SET force_compression = {sql_literal(method)}")

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 import orchestration.prism.load as load_module
+from orchestration import warehouse
 from orchestration.prism.load import load_prism_directory, load_prism_file
 from tests.prism.tiny import survey_row
 
@@ -160,7 +161,7 @@ def _compressions(con: duckdb.DuckDBPyConnection, table: str, column: str) -> se
 
 
 @pytest.mark.parametrize("callers_choice", ["auto", "uncompressed"])
-def test_commit_checkpoints_with_zstd_and_restores_the_setting(
+def test_the_load_writes_zstd_and_restores_the_setting(
     con: duckdb.DuckDBPyConnection, tiny_dir: Path, callers_choice: str
 ) -> None:
     # A tiny load's WAL is small; a low threshold makes its commit checkpoint like a full one.
@@ -183,25 +184,42 @@ def test_a_refused_load_leaves_the_compression_setting(
     assert setting == "auto"
 
 
+def test_the_tables_are_written_in_the_connections_row_groups_with_zstd(tmp_path: Path) -> None:
+    path = tmp_path / "survey.jsonl"
+    path.write_text("".join(json.dumps(survey_row(k)) + "\n" for k in range(5000)))
+    with warehouse.connect(tmp_path / "warehouse.duckdb", row_group_size=2048) as con:
+        load_prism_file(con, "survey", path, "prism", "r1")
+        written = con.execute(
+            "SELECT count(DISTINCT row_group_id), list(DISTINCT compression) "
+            "FROM pragma_storage_info('raw.prism_survey') "
+            "WHERE column_name = 'user_id' AND segment_type = 'VARCHAR' AND persistent"
+        ).fetchone()
+    assert written == (3, ["ZSTD"])
+
+
+@pytest.mark.parametrize("row_group_size", [None, 2048])
 @pytest.mark.parametrize("slow_line", [None, 2, 2999])
 def test_rows_are_stored_in_line_order(
-    con: duckdb.DuckDBPyConnection, tmp_path: Path, slow_line: int | None
+    tmp_path: Path, slow_line: int | None, row_group_size: int | None
 ) -> None:
     # An integer written 1.0 is valid but takes the detailed checks, whose rows come after the
-    # others in the checked lines; the stored table must still be in line order.
+    # others in the checked lines; the stored table must still be in line order, also when the
+    # copy writes full row groups from several threads as it goes.
     rows = [survey_row(k) for k in range(3000)]
     if slow_line is not None:
         rows[slow_line - 1]["num_completed_conversations"] = 1.0
     path = tmp_path / "survey.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    con.execute("SET threads = 4")
-    report = load_prism_file(con, "survey", path, "prism", "r1")
-    assert (report.rows_loaded, report.rows_rejected) == (3000, 0)
-    stored = [n for (n,) in con.execute("SELECT _line_number FROM raw.prism_survey").fetchall()]
-    assert stored == list(range(1, 3001))
+    with warehouse.connect(tmp_path / "warehouse.duckdb", row_group_size=row_group_size) as con:
+        con.execute("SET threads = 4")
+        report = load_prism_file(con, "survey", path, "prism", "r1")
+        assert (report.rows_loaded, report.rows_rejected) == (3000, 0)
+        stored = [n for (n,) in con.execute("SELECT _line_number FROM raw.prism_survey").fetchall()]
+        assert stored == list(range(1, 3001))
     if slow_line is not None:
-        (value,) = con.execute(
-            "SELECT num_completed_conversations FROM raw.prism_survey WHERE _line_number = ?",
-            [slow_line],
-        ).fetchone()
+        with warehouse.connect(tmp_path / "warehouse.duckdb", read_only=True) as con:
+            (value,) = con.execute(
+                "SELECT num_completed_conversations FROM raw.prism_survey WHERE _line_number = ?",
+                [slow_line],
+            ).fetchone()
         assert value == 1

@@ -1,42 +1,46 @@
 """Loading the PRISM files into the ``raw`` schema: every line is loaded or rejected with a reason.
 
 A load reads the file's lines into Arrow (``lines.py``; in a directory load the next file is read
-on a thread while this one is checked), then one DuckDB query per file gives every line either the
-reason it cannot be parsed or its typed values and the verdict of one vectorised acceptance test
-(``fastpath.py``). Python words where the few malformed lines break; the detailed checks word the
-first problem of the lines the test did not clear (``checks.py``); duplicate, orphan and
-cross-file consistency reasons follow (``consistency.py``); then the raw table, its rejects and
-its load-log row are replaced inside one transaction. A file that yields nothing usable is refused
-(``refusal.py``) and the transaction rolls back, so a failure leaves the previous good tables.
-Loading a file whose fingerprint, source and revision match its last successful load changes
-nothing.
+on a thread while this one is checked), then one DuckDB query per file writes the raw table: every
+line's typed values, and either the reason it cannot be parsed or the verdict of one vectorised
+acceptance test (``fastpath.py``). Python words where the few malformed lines break; the detailed
+checks word the first problem of the lines the test did not clear (``checks.py``); duplicate,
+orphan and cross-file consistency reasons follow (``consistency.py``); then the rejected lines
+leave the table for the rejects, with the load-log row, all inside one transaction. A file that
+yields nothing usable is refused (``refusal.py``) and the transaction rolls back, so a failure
+leaves the previous good tables. Loading a file whose fingerprint, source and revision match its
+last successful load changes nothing.
 
-Where the time goes at full scale (``tests/benchmarks/bench_ingest.py``), in CPU-seconds on one
-DuckDB thread, about 3.0 in all: the JSON functions of the one query per file, 1.45 (keys, types
-by path, typed values; each parses the line again; the metadata's 35 typed paths alone 0.23);
-compressing and writing the four tables, 0.6-0.75 (which the bare read it is compared with does
-not do); the duplicate, orphan and consistency query, 0.19 (the utterances' unnest of every
-history and its de-duplication, 0.13 of it); the copy into the raw tables, 0.15. The survey's
-query costs more to plan (0.05 s) than to run.
+Where the time goes at full scale (``tests/benchmarks/bench_ingest.py``, about 1.95 s from
+opening the file to closing it against 0.72 s for DuckDB's bare read): the one query per file,
+1.35 s in all (the JSON functions: keys, types by path, typed values, each parsing the line again,
+the metadata's 35 typed paths alone 0.2 s; and compressing what it writes); the duplicate, orphan
+and consistency query, 0.18 s (mostly the utterances' comparison with the histories); closing the
+file, 0.13 s, where DuckDB checkpoints what the commit left in the WAL; the rest in small queries.
+The survey's query costs more to plan (0.05 s) than to run.
 
-The tables are written with ZSTD forced (``LOAD_COMPRESSION``) in row groups of
-``LOAD_ROW_GROUP_SIZE`` rows, which the caller's connection sets (``warehouse.connect``). With
-DuckDB's default 122,880 rows no table fills a row group, so all four were compressed at the
-commit on one core: 0.63 s of a 2.4 s load. In row groups of 4,096 the copies write each full one
-to the file as they go, on every core, and the commit has little left: the load, timed from
-opening the file to closing it, went from 2.45-2.6 s to 2.2-2.3 s, the file 33 MB either way. With
-8,192 or 16,384 rows the conversations' 8,011 rows filled no row group, the commit put them in the
-WAL and closing the file checkpointed them (0.45 s, and in DuckDB's default compression): no gain.
-ZSTD because DuckDB's own choice for the nearly all distinct texts (dictionary + FSST) cost 1.25
-CPU-s and left the file a third larger; uncompressed would make it four times larger.
+How the raw tables are written:
+- by the parse itself, with the checks' columns beside the values, dropped at the end: copying the
+  accepted lines out of a temporary table into the raw table at the end held every text twice and
+  cost 0.3 s more. The dropped columns leave about 5 MB of free blocks that later writes reuse.
+- in row groups of ``LOAD_ROW_GROUP_SIZE`` rows, which the caller's connection sets
+  (``warehouse.connect``). With DuckDB's default 122,880 rows no table fills a row group, so all
+  four were compressed at the commit on one core (0.63 s); in row groups of 4,096 the query writes
+  each full one to the file as it goes, on every core. With 8,192 or 16,384 the conversations'
+  8,011 rows filled none, the commit put them in the WAL and closing the file compressed them in
+  DuckDB's default (0.45 s): no gain.
+- with ZSTD forced (``LOAD_COMPRESSION``): DuckDB's own choice for the nearly all distinct texts,
+  dictionary + FSST, cost 1.25 CPU-s and left the file a third larger. Uncompressed would save
+  0.3 s more and make the file four times larger (142 MB): not taken.
 
 Tried and not kept: comparing the utterance texts by hash (no measurable gain), one list
 comparison for the keys of a single JSON type instead of one comparison each (no faster),
 enumerations as ``list_contains`` (the survey's planning doubled), typing the metadata's nested
 flags by two wildcard paths instead of 22 paths (slower), raw JSON tokens instead of json_type
-(as slow, and blind to null against missing), not keeping the typed values and parsing again for
-the copy (slower), more or smaller chunks of lines, more DuckDB threads than cores, and reading
-the next file only when it is needed (none faster beyond the noise).
+(as slow, and blind to null against missing), not keeping the typed values and parsing again
+(slower), a CHECKPOINT at the end of the load (0.1 s slower than leaving it to the close), more or
+smaller chunks of lines, more DuckDB threads than cores, and reading the next file only when it
+is needed (each no faster, or slower).
 """
 
 from __future__ import annotations
@@ -110,6 +114,14 @@ _ARROW = "_prism_lines_arrow"
 _STRIPPED = "CASE WHEN suffix(line, chr(10)) THEN line[:-2] ELSE line END"
 _ARROW_LINES = f"(SELECT line_number, pre_reason, {_STRIPPED} AS line FROM {_ARROW})"
 _PARSED = "_prism_parsed"
+# The raw table is written once, by the parse, with these columns for the checks beside the
+# values; they are dropped at the end (see _swap).
+_HELPERS = {
+    "reason": "_prism_reason",
+    "_strict": "_prism_strict",
+    "_keys": "_prism_keys",
+    "_ok": "_prism_ok",
+}
 _SLOW = "_prism_slow"
 _CHECKED = "_prism_checked"
 _FINAL = "_prism_final"
@@ -289,12 +301,13 @@ def _load(
         con.execute(macro)
     con.register(_ARROW, lines.table)
     try:
-        _parse_lines(con, spec)
-        _explain_malformed(con)
-        in_line_order = _check_lines(con, spec)
+        _parse_lines(con, spec, source, revision)
+        _explain_malformed(con, spec)
+        slow = _check_lines(con, spec)
         notes = _final_reasons(con, spec)
+        notes += _unexpected_key_notes(con, spec)
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
-        rows_loaded, rows_rejected = _swap(con, spec, source, revision, in_line_order)
+        rows_loaded, rows_rejected = _swap(con, spec, slow, source, revision)
     finally:
         con.unregister(_ARROW)
     if rows_loaded + rows_rejected != lines.count:
@@ -317,9 +330,9 @@ def _load(
             loaded_at,
         ],
     )
-    notes += _unexpected_key_notes(con, spec)
-    con.execute(f"DROP VIEW {_CHECKED}")
-    for table in (_PARSED, _SLOW, _FINAL):
+    for view in (_CHECKED, _PARSED):
+        con.execute(f"DROP VIEW {view}")
+    for table in (_SLOW, _FINAL):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     report = LoadReport(
         kind=spec.kind,
@@ -351,17 +364,24 @@ def _load(
     return report
 
 
-def _parse_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
-    """Parse, type and check every line in one pass over the Arrow lines (see ``fastpath.py``).
+def _parse_lines(
+    con: duckdb.DuckDBPyConnection, spec: FileSpec, source: str, revision: str
+) -> None:
+    """Parse, type and check every line in one pass over the Arrow lines (see ``fastpath.py``),
+    into the raw table itself: a line per row, in line order, with its typed values.
 
-    ``_PARSED`` gets, per line, the reason for a line that cannot be parsed as a JSON object (NULL
-    otherwise), whether it is to be read strictly, its keys, its typed values and whether the
-    acceptance test cleared it. The tests read the line with its newline (whitespace to them),
-    so no line is copied. The keys come first, inside TRY: json_keys parses the whole line with
-    the parser json_valid uses and fails exactly where it would, so a clean line is parsed once
-    less, and only a line whose keys failed is asked whether it is blank. DuckDB evaluates a
-    CASE branch only on the rows that take it, so the other JSON functions never see a line that
-    is not JSON.
+    Beside them (``_HELPERS``, seen through the view ``_PARSED``) each row gets the reason for a
+    line that cannot be parsed as a JSON object (NULL otherwise), whether it is to be read
+    strictly, its keys and whether the acceptance test cleared it. Writing the table here, rather
+    than copying the accepted lines into it at the end, keeps every text out of a temporary table
+    and out of a second copy: the load was 15% faster. The table replaces the previous one inside
+    the load's transaction, so a failure still leaves the previous one.
+
+    The tests read the line with its newline (whitespace to them), so no line is copied. The
+    keys come first, inside TRY: json_keys parses the whole line with the parser json_valid uses
+    and fails exactly where it would, so a clean line is parsed once less, and only a line whose
+    keys failed is asked whether it is blank. DuckDB evaluates a CASE branch only on the rows
+    that take it, so the other JSON functions never see a line that is not JSON.
 
     The keys are kept only where they can tell more than the codebook does: a line the test
     cleared with as many keys as are required has each required key once and no other, so it
@@ -380,13 +400,19 @@ def _parse_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     guarded = ", ".join(
         f"CASE WHEN reason IS NULL THEN {expression} END AS {alias}" for alias, expression in parsed
     )
+    values = ", ".join(f'_t."{name}" AS "{name}"' for name in spec.columns)
+    ((keeps_order,),) = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+    # Without it DuckDB may store the rows in any order; the sort then costs what it costs.
+    order = "" if keeps_order else "ORDER BY line_number"
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {_PARSED} AS
-        SELECT line_number, reason, _strict,
+        CREATE OR REPLACE TABLE {spec.table} AS
+        SELECT {values}, line_number AS _line_number, {sql_literal(source)} AS _dataset_source,
+            {sql_literal(revision)} AS _dataset_revision,
+            reason AS {_HELPERS["reason"]}, _strict AS {_HELPERS["_strict"]},
             CASE WHEN NOT (_ok AND NOT _strict AND len(_keys) = {required}) THEN _keys END
-                AS _keys,
-            _t, _ok
+                AS {_HELPERS["_keys"]},
+            _ok AS {_HELPERS["_ok"]}
         FROM (
         SELECT line_number, reason, _strict, _keys, _t,
             coalesce(reason IS NULL AND {_distinct_keys(spec)} AND {accepted}, false) AS _ok
@@ -410,7 +436,13 @@ def _parse_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
             )
         )
         )
+        {order}
         """
+    )
+    helpers = ", ".join(f"{column} AS {alias}" for alias, column in _HELPERS.items())
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {_PARSED} AS "
+        f"SELECT _line_number AS line_number, {helpers} FROM {spec.table}"
     )
 
 
@@ -426,7 +458,7 @@ def _distinct_keys(spec: FileSpec) -> str:
     return f"CASE WHEN len(_keys) = {len(spec.fields)} THEN true ELSE {distinct} END"
 
 
-def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
+def _explain_malformed(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     """Say where each malformed line breaks, and settle the lines to be read strictly.
 
     DuckDB decides what is malformed but gives no position without raising, and it accepts
@@ -457,24 +489,24 @@ def _explain_malformed(con: duckdb.DuckDBPyConnection) -> None:
     con.register("_prism_malformed_arrow", explained)
     try:
         con.execute(
-            f"UPDATE {_PARSED} SET reason = m.reason, _ok = false FROM _prism_malformed_arrow m "
-            f"WHERE {_PARSED}.line_number = m.line_number"
+            f"UPDATE {spec.table} SET {_HELPERS['reason']} = m.reason, {_HELPERS['_ok']} = false "
+            f"FROM _prism_malformed_arrow m WHERE {spec.table}._line_number = m.line_number"
         )
     finally:
         con.unregister("_prism_malformed_arrow")
 
 
-def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> bool:
+def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> int:
     """The view ``_CHECKED`` (line_number, reason, typed columns) over every line: the accepted
     lines' values as parsed, the detailed checks for those the acceptance test did not clear
     (see ``fastpath.py``), and the reason alone for those that could not be parsed.
 
-    True when its lines that may be loaded come out in line order: all of them are in the
-    first part (no line took the detailed checks) and DuckDB keeps the order it inserted.
+    Returns how many lines took the detailed checks.
     """
-    fast_columns = ", ".join(f'_t."{name}" AS "{name}"' for name in spec.columns)
+    values = ", ".join(f'"{name}"' for name in spec.columns)
     parts = [
-        f"SELECT line_number, NULL::VARCHAR AS reason, {fast_columns} FROM {_PARSED} WHERE _ok"
+        f"SELECT _line_number AS line_number, NULL::VARCHAR AS reason, {values} "
+        f"FROM {spec.table} WHERE {_HELPERS['_ok']}"
     ]
     ((slow,),) = con.execute(
         f"SELECT count(*) FROM {_PARSED} WHERE NOT _ok AND reason IS NULL"
@@ -485,8 +517,7 @@ def _check_lines(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> bool:
         parts.append(f"SELECT * FROM {_SLOW}")
     parts.append(f"SELECT line_number, reason FROM {_PARSED} WHERE reason IS NOT NULL")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {_CHECKED} AS " + " UNION ALL BY NAME ".join(parts))
-    ((keeps_order,),) = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
-    return not slow and bool(keeps_order)
+    return int(slow)
 
 
 def _detailed_checks(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
@@ -579,32 +610,30 @@ def _final_reasons(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> tuple[str,
 
 
 def _swap(
-    con: duckdb.DuckDBPyConnection,
-    spec: FileSpec,
-    source: str,
-    revision: str,
-    in_line_order: bool,
+    con: duckdb.DuckDBPyConnection, spec: FileSpec, slow: int, source: str, revision: str
 ) -> tuple[int, int]:
-    """Replace the raw table with the lines that have no reason, and the file's rejects.
+    """Leave in the raw table the lines that have no reason, with their values, and file the
+    rejected ones with theirs.
 
-    The join's build side is the rejected lines only (usually none), and the rows are sorted
-    only when ``_CHECKED`` does not already give them in line order: sorting every row with its
-    texts was half the cost of this copy.
+    The lines the detailed checks cleared get the values those checks typed. DuckDB rewrites an
+    updated row of a table with nested columns at the table's end, so such a table is then
+    rebuilt in line order (a copy, paid only when a line took the detailed checks).
     """
-    columns = ", ".join(f'c."{c}"' for c in spec.columns)
-    order = "ORDER BY c.line_number" if not in_line_order else ""
+    if slow:
+        assignments = ", ".join(f'"{c}" = s."{c}"' for c in spec.columns)
+        con.execute(
+            f"UPDATE {spec.table} SET {assignments} FROM {_SLOW} s "
+            f"WHERE s.reason IS NULL AND {spec.table}._line_number = s.line_number"
+        )
     con.execute(
-        f"""
-        CREATE OR REPLACE TABLE {spec.table} AS
-        SELECT {columns}, c.line_number AS _line_number,
-            {sql_literal(source)} AS _dataset_source, {sql_literal(revision)} AS _dataset_revision
-        FROM {_CHECKED} c
-        ANTI JOIN (SELECT line_number FROM {_FINAL} WHERE reason IS NOT NULL) f
-            ON c.line_number = f.line_number
-        WHERE c.reason IS NULL
-        {order}
-        """
+        f"DELETE FROM {spec.table} WHERE _line_number IN "
+        f"(SELECT line_number FROM {_FINAL} WHERE reason IS NOT NULL)"
     )
+    if slow and _has_nested_columns(con, spec.table):
+        con.execute(
+            f"CREATE OR REPLACE TABLE {spec.table} AS "
+            f"SELECT * FROM {spec.table} ORDER BY _line_number"
+        )
     con.execute(f"DELETE FROM {REJECTS_TABLE} WHERE file = ?", [spec.filename])
     con.execute(
         f"""
@@ -619,7 +648,19 @@ def _swap(
         f"SELECT count(*) FILTER (reason IS NULL), count(*) FILTER (reason IS NOT NULL) "
         f"FROM {_FINAL}"
     ).fetchall()[0]
+    for column in _HELPERS.values():
+        con.execute(f"ALTER TABLE {spec.table} DROP COLUMN {column}")
     return int(loaded), int(rejected)
+
+
+def _has_nested_columns(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    ((nested,),) = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+        "AND (data_type LIKE '%[]' OR data_type LIKE 'STRUCT%' OR data_type LIKE 'MAP%')",
+        [schema, name],
+    ).fetchall()
+    return bool(nested)
 
 
 def _top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 3) -> list[tuple[str, int]]:

@@ -1,4 +1,4 @@
-"""Opening the warehouse file: the row group size of a loading connection, and waiting for a lock."""
+"""Opening the warehouse file: a loading connection's row group size, and waiting for a lock."""
 
 from __future__ import annotations
 
@@ -47,9 +47,11 @@ def test_a_lock_held_by_another_process_is_waited_for(
         text=True,
     )
     assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-    with pytest.raises(duckdb.IOException, match="lock"):
-        with warehouse.connect(path, wait_seconds=0, row_group_size=row_group_size):
-            pass
+    with (
+        pytest.raises(duckdb.IOException, match="lock"),
+        warehouse.connect(path, wait_seconds=0, row_group_size=row_group_size),
+    ):
+        pass
     started = time.monotonic()
     with warehouse.connect(path, wait_seconds=30, row_group_size=row_group_size) as con:
         assert con.execute("SELECT 1").fetchone() == (1,)

@@ -124,11 +124,13 @@ def _chain(
         values["log_sigma"] += float(rng.uniform(-_LOG_SIGMA_JITTER, _LOG_SIGMA_JITTER))
         values["heap_log_odds"] = (_heap_log_odds(data) + rng.uniform(-0.1, 0.1, 2)).tolist()
     elif program == "beta_nested":
-        # Beta precision by moments about the conversation means, the spread that is left to phi.
+        # Beta precision by moments about the conversation means, the spread that is left to phi;
+        # log(phi) has a posterior sd of about sqrt(2 / N), so the start stays near the estimate.
         variance = _within_conversation_sd(replace(data, y=_inv_logit(data.y))) ** 2
         mean = float(np.mean(_inv_logit(data.y)))
-        values["phi"] = max(mean * (1 - mean) / max(variance, 1e-9) - 1, 1.0)
-        values["phi"] *= float(np.exp(rng.uniform(-0.5, 0.5)))
+        phi = max(mean * (1 - mean) / max(variance, 1e-9) - 1, 1.0)
+        values["log_phi"] = float(np.log(phi))
+        values["log_phi"] += float(rng.uniform(-_LOG_SIGMA_JITTER, _LOG_SIGMA_JITTER))
     elif program == "gaussian_nested_marginal":
         # This program samples log(sigma), whose posterior sd is 1 / sqrt(2 N): a start within a
         # few percent of the within-conversation sd is already overdispersed by several sds.

@@ -9,15 +9,18 @@ profile, three fits of the top pick over all conversation types:
 
 - ``top_choice``, the conditional logit;
 - the paper's Bernoulli model (1a, ``top_scored``);
-- with ``--mixed``, ``top_choice_mixed``, the mixed logit (participant-level random slopes;
-  about half an hour more).
+- ``top_choice_mixed``, the mixed logit (participant-level random slopes; about half an hour
+  more, left out with ``--no-mixed``).
 
 Each reports sampling seconds, the convergence checks and the smallest bulk and tail ESS per
 second; the choice models report recovery of the planted coefficients (the share of 90%
 intervals covering them and the correlation of posterior means with them), and the Bernoulli
 model the same statistics against the same planted values, to show how far its coefficients are
 from the choice coefficients. On the held-out sets each model scores its log predictive density
-of the observed top set and its accuracy (`orchestration.modeling.choice_predict`).
+of the observed top set and its accuracy (`orchestration.modeling.choice_predict`). The two
+choice models, fitted on the same training sets, are also compared by PSIS-LOO
+(`orchestration.modeling.loo.model_comparison`): the difference in elpd with its pointwise
+standard error, and the count of Pareto k above 0.7.
 
 Run: ``make bench BENCH=bench_choice`` or ``.venv/bin/python -m tests.benchmarks.bench_choice``.
 """
@@ -36,6 +39,7 @@ from orchestration.modeling.choice import ChoiceData, build_choice_data
 from orchestration.modeling.choice_predict import ChoiceSets, PredictiveScore, score_sets
 from orchestration.modeling.engine import profile_for
 from orchestration.modeling.fit import FitResult, run_analysis
+from orchestration.modeling.loo import PARETO_K_LIMIT, model_comparison
 from orchestration.modeling.specs import (
     ATTRIBUTES,
     AnalysisOptions,
@@ -102,7 +106,7 @@ def recovery(fit: FitResult, planted: np.ndarray) -> tuple[float, float]:
     return coverage, float(np.corrcoef(b.mean(axis=0), planted)[0, 1])
 
 
-def bench(workdir: Path = WORKDIR, with_mixed: bool = False) -> list[dict[str, object]]:
+def bench(workdir: Path = WORKDIR, with_mixed: bool = True) -> list[dict[str, object]]:
     snapshot = pd.read_parquet(build_snapshot(workdir, truth="choice"))
     implied = implied_choice(workdir)
     planted = np.array([implied["beta"][a] for a in ATTRIBUTES])
@@ -116,6 +120,7 @@ def bench(workdir: Path = WORKDIR, with_mixed: bool = False) -> list[dict[str, o
         fits["mixed logit"] = top_choice_mixed_spec()
     rows: list[dict[str, object]] = []
     scores: dict[str, PredictiveScore] = {}
+    fitted: dict[str, FitResult] = {}
     for label, spec in fits.items():
         profile = profile_for("default", spec.profile_key)
         start = time.perf_counter()
@@ -189,6 +194,9 @@ def bench(workdir: Path = WORKDIR, with_mixed: bool = False) -> list[dict[str, o
                 )
             )
         scores[label] = predictive(fit, evaluation_sets(heldout, fit))
+        fitted[label] = fit
+    if with_mixed:
+        rows += loo_rows({label: fitted[label] for label in ("conditional logit", "mixed logit")})
     reference = scores["bernoulli (1a)"]
     for label, score in scores.items():
         total, se = score.total()
@@ -219,6 +227,36 @@ def bench(workdir: Path = WORKDIR, with_mixed: bool = False) -> list[dict[str, o
     return rows
 
 
+def loo_rows(fits: dict[str, FitResult]) -> list[dict[str, object]]:
+    """PSIS-LOO of the choice models on the same training sets, each against the best."""
+    pointwise = pd.concat([fit.loo for fit in fits.values() if fit.loo is not None])
+    ppc = pd.concat([fit.ppc for fit in fits.values()])
+    labels = {fit.spec.analysis: label for label, fit in fits.items()}
+    rows: list[dict[str, object]] = []
+    for record in model_comparison(pointwise, ppc).to_dict("records"):
+        name = f"choice/{labels[record['analysis']]}"
+        against = labels.get(record["compared_on"], record["compared_on"])
+        rows += [
+            _row(
+                name,
+                "elpd_loo",
+                float(record["elpd_loo"]),
+                "nats",
+                f"+- {record['elpd_loo_se']:.1f} over {record['n_observations']} training sets; "
+                f"p_loo {record['p_loo']:.1f}; {record['n_pareto_k_above_0_7']} with Pareto k > "
+                f"{PARETO_K_LIMIT}",
+            ),
+            _row(
+                name,
+                "elpd_loo_diff",
+                float(record["elpd_diff"]),
+                "nats",
+                f"+- {record['elpd_diff_se']:.1f} (pointwise) against {against}",
+            ),
+        ]
+    return rows
+
+
 def _row(benchmark: str, metric: str, value: object, unit: str, note: str) -> dict[str, object]:
     return {"benchmark": benchmark, "metric": metric, "value": value, "unit": unit, "note": note}
 
@@ -226,7 +264,7 @@ def _row(benchmark: str, metric: str, value: object, unit: str, note: str) -> di
 def main() -> None:
     import sys
 
-    for row in bench(with_mixed="--mixed" in sys.argv[1:]):
+    for row in bench(with_mixed="--no-mixed" not in sys.argv[1:]):
         print(row)
 
 

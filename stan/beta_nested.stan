@@ -32,6 +32,29 @@
 // simulation-based calibration does) without beta draws of exactly 0 or 1.
 // The lognormal covers phi from about 0.5 to 200 at two sds, and at
 // PRISM's size the likelihood pins phi to a few percent wherever it is.
+functions {
+  // Conversation totals r_user[g] + r_conv[c] for participant g's
+  // conversations, from one standard normal per conversation. A block of n
+  // conversations has covariance sd_conv^2 I + sd_user^2 1 1'; its symmetric
+  // square root is sd_conv (I - P) + t P, with P = 1 1' / n and
+  // t = sqrt(sd_conv^2 + n sd_user^2): the deviations from the block's mean
+  // scaled by sd_conv and the mean itself by t. Signed sds enter squared or
+  // as a sign-symmetric scale, so both may cross zero.
+  vector user_conv_totals(vector z, real sd_user_signed,
+                          real sd_conv_signed, array[] int start,
+                          array[] int count) {
+    vector[rows(z)] total;
+    for (g in 1:size(start)) {
+      int n = count[g];
+      vector[n] z_g = segment(z, start[g], n);
+      real z_mean = mean(z_g);
+      real t = sqrt(square(sd_conv_signed) + n * square(sd_user_signed));
+      total[start[g]:(start[g] + n - 1)] = sd_conv_signed * (z_g - z_mean)
+                                           + t * z_mean;
+    }
+    return total;
+  }
+}
 data {
   int<lower=1> N;  // number of responses
   int<lower=1> K;  // number of predictors
@@ -50,6 +73,22 @@ data {
   int<lower=0, upper=1> save_group;  // write r_user and r_conv
 }
 transformed data {
+  // Each participant's conversations as a contiguous segment of 1:N_conv
+  // (J_conv_user is sorted), and how many there are.
+  array[N_user] int conv_count = rep_array(0, N_user);
+  array[N_user] int conv_start;
+  for (c in 1:N_conv) {
+    conv_count[J_conv_user[c]] += 1;
+  }
+  conv_start[1] = 1;
+  for (g in 2:N_user) {
+    conv_start[g] = conv_start[g - 1] + conv_count[g - 1];
+  }
+  for (g in 1:N_user) {
+    if (conv_count[g] == 0) {
+      reject("participant ", g, " has no conversation; drop them from the data");
+    }
+  }
   vector[K] means_X;  // column means of X, to recover the intercept
   matrix[N, K] Xc;  // centred predictors
   for (i in 1:N) {
@@ -86,9 +125,8 @@ parameters {
   // LLM means of the log-odds at the predictor means
   vector<offset=mean_logit_y, multiplier=mu_scale>[N_model] mu_model;
   real<multiplier=user_scale> sd_user_signed;  // +- sd of the participant intercepts
-  vector[N_user] z_user;  // standardised participant intercepts
   real<multiplier=conv_scale> sd_conv_signed;  // +- sd of the conversation intercepts
-  vector[N_conv] z_conv;  // standardised conversation intercepts
+  vector[N_conv] z_conv;  // standardised conversation totals (see the model block)
   real<multiplier=sqrt(2.0 / N)> log_phi;  // log of the precision
 }
 transformed parameters {
@@ -111,8 +149,9 @@ model {
   if (!prior_only) {
     // Participant and conversation intercepts summed per conversation
     // first, as in bernoulli_nested.stan. Intercept + r_model = mu_model.
-    vector[N_conv] r_user_conv = sd_user_signed * z_user[J_conv_user]
-                                 + sd_conv_signed * z_conv;
+    vector[N_conv] r_user_conv = user_conv_totals(z_conv, sd_user_signed,
+                                                  sd_conv_signed, conv_start,
+                                                  conv_count);
     vector[N] eta = Xc * b + r_user_conv[J_conv] + mu_model[J_model];
     // beta(mu * phi, (1 - mu) * phi) written out: 1 - mu as inv_logit(-eta),
     // which stays positive where inv_logit(eta) rounds to 1 (eta above
@@ -124,7 +163,6 @@ model {
               - sum_log_y;
   }
   target += normal_lpdf(mu_model | Intercept, sd_model);
-  target += std_normal_lpdf(z_user);
   target += std_normal_lpdf(z_conv);
   target += lprior;
   target += log_phi;  // Jacobian: the prior stays on phi
@@ -134,7 +172,23 @@ generated quantities {
   vector[save_group ? N_user : 0] r_user;
   vector[save_group ? N_conv : 0] r_conv;
   if (save_group) {
-    r_user = sd_user_signed * z_user;
-    r_conv = sd_conv_signed * z_conv;
+    // The participant intercepts given the conversation totals, drawn from
+    // their conditional normal, and the conversations' as what is left.
+    vector[N_conv] total = user_conv_totals(z_conv, sd_user_signed,
+                                            sd_conv_signed, conv_start,
+                                            conv_count);
+    for (g in 1:N_user) {
+      int n = conv_count[g];
+      // variance of the block's sum, over n
+      real sum_var = square(sd_conv) + n * square(sd_user);
+      real mean_g = sum_var > 0
+                    ? square(sd_user) * sum(segment(total, conv_start[g], n))
+                      / sum_var
+                    : 0;
+      real var_g = sum_var > 0 ? square(sd_user) * square(sd_conv) / sum_var
+                   : 0;
+      r_user[g] = var_g > 0 ? normal_rng(mean_g, sqrt(var_g)) : mean_g;
+    }
+    r_conv = total - r_user[J_conv_user];
   }
 }

@@ -10,7 +10,7 @@ import pandas as pd
 from .choice import build_choice_data
 from .data import FitData, build_fit_data
 from .engine import DEFAULT_CMDSTAN_BUILDS, Engine, SampleResult, SamplingProfile, sample
-from .inits import initial_values
+from .inits import BLOCK_TOTALS, initial_values
 from .loo import LOG_LIKELIHOOD, pointwise_loo
 from .ppc import check, ppc_plot
 from .specs import AnalysisOptions, AnalysisSpec, Family
@@ -150,7 +150,9 @@ def _nested_coords(data: FitData) -> tuple[dict[str, list[object]], dict[str, li
     if record.save_group:
         dims |= {"r_user": ["user"], "r_conv": ["conversation"]}
     if samples_groups:
-        dims |= {"z_user": ["user"], "z_conv": ["conversation"]}
+        dims["z_conv"] = ["conversation"]
+        if data.spec.program not in BLOCK_TOTALS:
+            dims["z_user"] = ["user"]
     return coords, dims
 
 

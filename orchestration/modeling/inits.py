@@ -24,6 +24,9 @@ from .data import NestedData, ScoreData
 
 # The programs that sample the participant and conversation intercepts as non-centred z_*.
 _SAMPLED_INTERCEPTS = ("bernoulli_nested", "rounded_loglogistic_nested", "beta_nested")
+# Programs that sample each conversation's participant-plus-conversation total from one standard
+# normal per conversation (no z_user): see `user_conv_totals` in stan/beta_nested.stan.
+BLOCK_TOTALS = ("beta_nested",)
 
 
 def _inv_logit(x: np.ndarray) -> np.ndarray:
@@ -112,7 +115,8 @@ def _chain(
         values["sd_conv_signed"] = scale(0.05)
     if program != "gaussian_nested_marginal":
         # Intercepts start near zero: a wide random start adds noise the size of sd to every row.
-        values["z_user"] = rng.uniform(-0.5, 0.5, data.N_user).tolist()
+        if program not in BLOCK_TOTALS:
+            values["z_user"] = rng.uniform(-0.5, 0.5, data.N_user).tolist()
         values["z_conv"] = rng.uniform(-0.5, 0.5, data.N_conv).tolist()
     if program == "gaussian_nested":
         values["sigma"] = scale(0.5)

@@ -11,9 +11,23 @@ import pytest
 from orchestration.modeling.data import NestedData, build_fit_data
 from orchestration.modeling.engine import program_path
 from orchestration.modeling.inits import initial_values
-from orchestration.modeling.specs import log_score_specs, mirroring_specs, top_scored_specs
+from orchestration.modeling.specs import (
+    AnalysisSpec,
+    log_score_rounded_specs,
+    log_score_specs,
+    mirroring_beta_specs,
+    mirroring_specs,
+    top_scored_specs,
+)
 
-PROGRAMS = ("bernoulli_nested", "gaussian_nested", "gaussian_nested_marginal")
+# Each nested program with a spec whose record it reads.
+PROGRAM_SPECS: dict[str, AnalysisSpec] = {
+    "bernoulli_nested": top_scored_specs()[0],
+    "gaussian_nested": log_score_specs()[0],
+    "gaussian_nested_marginal": log_score_specs()[0],
+    "rounded_loglogistic_nested": log_score_rounded_specs()[0],
+    "beta_nested": mirroring_beta_specs()[0],
+}
 
 
 def declared_parameters(program: str) -> set[str]:
@@ -24,12 +38,11 @@ def declared_parameters(program: str) -> set[str]:
     return set(re.findall(r"^\s+\S.*?\s(\w+);", block.group(1), re.M))
 
 
-@pytest.mark.parametrize("program", PROGRAMS)
+@pytest.mark.parametrize("program", PROGRAM_SPECS)
 def test_every_parameter_gets_a_start_of_its_declared_size(
     program: str, tiny_snapshot: pd.DataFrame
 ) -> None:
-    spec = top_scored_specs()[0] if program == "bernoulli_nested" else log_score_specs()[0]
-    record = build_fit_data(tiny_snapshot, spec).stan
+    record = build_fit_data(tiny_snapshot, PROGRAM_SPECS[program]).stan
     chains = initial_values(program, record, chains=3, seed=1)
     assert len(chains) == 3
     sizes = {
@@ -39,6 +52,7 @@ def test_every_parameter_gets_a_start_of_its_declared_size(
         "z_model": record.N_model,
         "z_user": record.N_user,
         "z_conv": record.N_conv,
+        "heap_log_odds": 2,
     }
     for start in chains:
         assert set(start) == declared_parameters(program)

@@ -28,10 +28,10 @@
 // a sign-symmetric scale, enter), which leaves the posterior unchanged
 // under the symmetric extension of the half-t prior. The multipliers are
 // rough posterior sds from the spread of logit(y), so each unconstrained
-// coordinate has a scale near one. The precision is sampled as log(phi), whose posterior sd is
-// about sqrt(2 / N) (0.005 at PRISM's size): on the unit scale of a positive
-// parameter's own transform, early warmup shrank its step size to match and
-// took deep trees for every other coordinate.
+// coordinate has a scale near one. The precision is sampled as log(phi),
+// whose posterior sd is about sqrt(2 / N) (0.005 at PRISM's size): on the
+// unit scale of a positive parameter's own transform, early warmup shrank
+// its step size to match and took deep trees for every other coordinate.
 // Names follow brms: N_* count the levels of a grouping, J_* index them.
 //
 // Priors: b ~ normal(0, prior_b_sd); Intercept ~ student_t(3, 0,

@@ -8,7 +8,8 @@ the same rows can be compared observation by observation. The standard error of 
 comes from the pointwise differences (Vehtari, Gelman and Gabry 2017), which is far smaller
 than the two totals' errors together when the models agree on most observations.
 
-An observation whose Pareto k exceeds 0.7 is one the importance sampling cannot stand in for
+An observation whose log likelihood is the same in every draw has k = 0 (its leave-one-out is
+exact). An observation whose Pareto k exceeds 0.7 is one the importance sampling cannot stand in for
 refitting without it; the table counts them, and a model with many such is not compared by its
 LOO total without a caveat (the mixed logit's participant slopes, informed by a handful of
 interactions each, are the usual cause).
@@ -58,6 +59,13 @@ def pointwise_loo(
     values = idata.log_likelihood[LOG_LIKELIHOOD].values
     draws = values.reshape(-1, values.shape[-1])
     lppd = logsumexp(draws, axis=0) - np.log(draws.shape[0])
+    # An observation whose log likelihood is the same in every draw (a choice set whose options
+    # are identical, so each has probability 1/size whatever the parameters) tells the posterior
+    # nothing: leaving it out changes no weight, so its elpd_loo is exact. ArviZ's tail fit of
+    # equal ratios reports k = inf there; it is set to 0 so the count of k above 0.7 means what
+    # it says.
+    constant = np.ptp(draws, axis=0) == 0
+    pareto_k = np.where(constant, 0.0, np.asarray(result.pareto_k).ravel())
     return pd.DataFrame(
         {
             "analysis": analysis,
@@ -67,7 +75,7 @@ def pointwise_loo(
             "observation": np.arange(draws.shape[1]),
             "elpd_loo": np.asarray(result.loo_i).ravel(),
             "lppd": lppd,
-            "pareto_k": np.asarray(result.pareto_k).ravel(),
+            "pareto_k": pareto_k,
         },
         columns=list(LOO_COLUMNS),
     )

@@ -50,6 +50,22 @@ def test_pointwise_loo_keeps_one_row_per_observation() -> None:
     assert (table["pareto_k"] < 0.7).all()
 
 
+def test_an_observation_no_draw_changes_is_exact_not_flagged() -> None:
+    rng = np.random.default_rng(2)
+    log_lik = -1.0 + 0.05 * rng.standard_normal((4, 200, 5))
+    log_lik[:, :, 0] = np.log(0.5)  # a set of two identical options
+    idata = az.from_dict(
+        posterior={"mu": rng.standard_normal((4, 200))}, log_likelihood={"log_lik": log_lik}
+    )
+    table = pointwise_loo(
+        idata, analysis="top_choice", subset="all", outcome="is_top_scored", fingerprint="f"
+    )
+    assert table["pareto_k"].iloc[0] == 0.0
+    assert table["elpd_loo"].iloc[0] == pytest.approx(np.log(0.5))
+    assert table["lppd"].iloc[0] == pytest.approx(np.log(0.5))
+    assert np.isfinite(table["pareto_k"]).all()
+
+
 def test_differences_are_taken_observation_by_observation() -> None:
     rng = np.random.default_rng(1)
     base = -1.0 + 0.3 * rng.standard_normal(400)

@@ -174,6 +174,28 @@ def test_beta_recovers_its_truth(small_snapshot: pd.DataFrame) -> None:
 
 
 @pytest.mark.slow
+def test_beta_writes_each_participants_and_conversations_intercepts(
+    small_snapshot: pd.DataFrame,
+) -> None:
+    # beta_nested samples only each conversation's participant-plus-conversation total; the two
+    # parts are drawn from their conditional normal in generated quantities. They must land on
+    # the planted intercepts, participant by participant.
+    truth = replace(TRUTH_BETA, sd_user=0.5, sd_conv=0.3, phi=50.0)
+    simulation = simulate_outcome(build_fit_data(small_snapshot, BETA).stan, truth, seed=12)
+    record = replace(simulation.data, save_group=1)
+    post = _fit(record, "beta_nested").idata.posterior
+    r_user = post["r_user"].values.reshape(-1, record.N_user)
+    r_conv = post["r_conv"].values.reshape(-1, record.N_conv)
+    assert np.corrcoef(r_user.mean(axis=0), simulation.r_user)[0, 1] > 0.8
+    assert np.corrcoef(r_conv.mean(axis=0), simulation.r_conv)[0, 1] > 0.6
+    # The participant's share of a conversation's total is not its conversations' mean: it is
+    # shrunk by sd_user^2 / (sd_conv^2 / n + sd_user^2), so the drawn parts vary between draws.
+    assert (r_user.std(axis=0) > 0).all()
+    sd_user = post["sd_user"].values.ravel()
+    assert abs(sd_user.mean() - 0.5) < 4 * sd_user.std()
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("spec", "program"),
     [(ROUNDED, "rounded_loglogistic_nested"), (BETA, "beta_nested")],
